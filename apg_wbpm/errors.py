@@ -1,0 +1,40 @@
+"""Django-level error views: problem+json for API clients, a page for people."""
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from apg_wbpm.api.problems import problem_response, wants_problem_json
+
+_PAGES = {
+    400: ("bad_request", "Bad request", "The request could not be understood."),
+    403: ("permission_denied", "Permission denied", "You are not allowed to do this."),
+    404: ("not_found", "Not found", "There is nothing at this address."),
+    413: ("payload_too_large", "Payload too large", "The request body is larger than this server accepts."),
+    500: ("server_error", "Server error", "Something went wrong on our side; it has been logged."),
+}
+
+
+def error_response(request: HttpRequest, status_code: int, detail: str | None = None) -> HttpResponse:
+    code, title, default_detail = _PAGES[status_code]
+    if wants_problem_json(request):
+        return problem_response(request, status_code, code, title, detail or default_detail)
+    context = {"status": status_code, "title": title, "detail": detail or default_detail}
+    return render(request, "error.html", context, status=status_code)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None, **_: Any) -> HttpResponse:
+    return error_response(request, 400)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None, **_: Any) -> HttpResponse:
+    return error_response(request, 403)
+
+
+def page_not_found(request: HttpRequest, exception: Exception | None = None, **_: Any) -> HttpResponse:
+    return error_response(request, 404)
+
+
+def server_error(request: HttpRequest, **_: Any) -> HttpResponse:
+    return error_response(request, 500)

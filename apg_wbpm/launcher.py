@@ -1,0 +1,141 @@
+"""``make run``: the whole platform on one machine.
+
+Starts the embedded PostgreSQL and Redis when ``DATABASE_URL``/``REDIS_URL`` are unset,
+migrates every schema, provisions the demo tenant, then runs daphne (HTTP and
+WebSocket), a Celery worker and the scheduler (celery beat) side by side. Ctrl-C or
+SIGTERM stops every process it started; if one of them dies, the rest are stopped too.
+
+    python -m apg_wbpm.launcher [--host 127.0.0.1] [--port 8000] [--skip-setup]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+from apg_wbpm import embedded
+
+STOP_GRACE_SECONDS = 10
+
+
+@dataclass(frozen=True)
+class ProcessSpec:
+    name: str
+    argv: list[str]
+
+
+def platform_processes(host: str, port: int, var_dir: Path) -> list[ProcessSpec]:
+    python = sys.executable
+    return [
+        ProcessSpec("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "apg_wbpm.asgi:application"]),
+        ProcessSpec(
+            "worker",
+            [python, "-m", "celery", "-A", "apg_wbpm", "worker", "--loglevel", "INFO", "--concurrency", "2",
+             "--hostname", f"worker-{port}@%h"],
+        ),
+        ProcessSpec(
+            "scheduler",
+            [python, "-m", "celery", "-A", "apg_wbpm", "beat", "--loglevel", "INFO",
+             "--schedule", str(var_dir / "celerybeat-schedule")],
+        ),
+    ]
+
+
+def run_setup(env: dict[str, str], port: int) -> str:
+    """Migrate every schema and provision the demo; return the logins to print once serving."""
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate_schemas", "--noinput", "-v", "0"], env=env, check=True)
+    demo = subprocess.run(
+        [*manage, "provision_demo", "--port", str(port)], env=env, check=True, stdout=subprocess.PIPE, text=True
+    )
+    return demo.stdout
+
+
+def wait_until_healthy(host: str, port: int, processes: dict[str, subprocess.Popen[bytes]], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    url = f"http://{host}:{port}/health"
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes.values()):
+            return False
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.terminate()
+    deadline = time.monotonic() + STOP_GRACE_SECONDS
+    for process in processes.values():
+        remaining = max(0.1, deadline - time.monotonic())
+        try:
+            process.wait(remaining)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+class Stop(Exception):
+    """Raised by the signal handler to leave the supervision loop."""
+
+
+def _raise_stop(signum: int, frame: object) -> None:
+    raise Stop(signal.Signals(signum).name)
+
+
+def serve(host: str, port: int, var_dir: Path, skip_setup: bool) -> int:
+    with embedded.services(var_dir, int(os.environ.get("APG_EMBEDDED_REDIS_PORT", "6380"))) as extra_env:
+        env = {**os.environ, **extra_env, "PYTHONUNBUFFERED": "1"}
+        banner = "" if skip_setup else run_setup(env, port)
+        processes: dict[str, subprocess.Popen[bytes]] = {}
+        signal.signal(signal.SIGINT, _raise_stop)
+        signal.signal(signal.SIGTERM, _raise_stop)
+        try:
+            for spec in platform_processes(host, port, var_dir):
+                # Own process groups: a terminal's Ctrl-C reaches only us, and we stop them in order.
+                processes[spec.name] = subprocess.Popen(spec.argv, env=env, start_new_session=True)
+            if not wait_until_healthy(host, port, processes, timeout=60):
+                print("The platform did not become healthy; stopping.", file=sys.stderr)
+                return 1
+            print(f"\nAPG Workflow & BPM is running (Ctrl-C stops it)\n{banner}", flush=True)
+            while True:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        print(f"The {name} process exited with {process.returncode}; stopping.", file=sys.stderr)
+                        return 1
+                time.sleep(0.5)
+        except Stop:
+            print("\nStopping…", flush=True)
+            return 0
+        finally:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+            stop_all(processes)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--host", default=os.environ.get("APG_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("APG_PORT", "8000")))
+    parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("APG_VAR_DIR", "var")))
+    parser.add_argument("--skip-setup", action="store_true", help="do not migrate or provision the demo")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("APG_VAR_DIR", str(args.var_dir.resolve()))
+    return serve(args.host, args.port, args.var_dir.resolve(), args.skip_setup)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

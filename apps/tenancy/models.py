@@ -1,0 +1,39 @@
+"""Tenant and Domain: the only tables of the public schema besides platform operators."""
+
+from django.core.validators import RegexValidator
+from django.db import models
+from django_tenants.models import DomainMixin, TenantMixin
+
+schema_name_validator = RegexValidator(
+    r"^[a-z][a-z0-9_]{0,61}$",
+    "Use a lower-case letter followed by up to 61 lower-case letters, digits or underscores.",
+)
+
+
+class Tenant(TenantMixin):
+    """An organisation with its own PostgreSQL schema."""
+
+    name = models.CharField(max_length=200)
+    show_on_landing = models.BooleanField(
+        default=False, help_text="Link this tenant from the public landing page (demo tenants)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    auto_create_schema = True
+    auto_drop_schema = False  # dropping a tenant's data is an explicit operator action
+
+    class Meta:
+        ordering = ["schema_name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.schema_name})"
+
+
+class Domain(DomainMixin):
+    """A host name routed to a tenant (``acme.localhost``)."""
+
+    class Meta:
+        ordering = ["domain"]
+
+    def __str__(self) -> str:
+        return self.domain

@@ -1,0 +1,35 @@
+"""Server-rendered pages of the UI shell: the public landing page and each tenant's home."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django_tenants.utils import get_public_schema_name
+
+from apps.tenancy.models import Tenant
+from apps.tenancy.roles import Role, roles_of
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    """The public site: what the platform is and links to the tenants shown there."""
+    port = request.get_port()
+    suffix = "" if port in ("80", "443") else f":{port}"
+    tenants = [
+        {"name": tenant.name, "url": f"{request.scheme}://{tenant.get_primary_domain().domain}{suffix}/"}
+        for tenant in Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(show_on_landing=True)
+        if tenant.get_primary_domain() is not None
+    ]
+    return render(request, "tenancy/landing.html", {"tenants": tenants})
+
+
+def tenant_root(request: HttpRequest) -> HttpResponse:
+    return redirect("home" if request.user.is_authenticated else "login")
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """One section per role the user has, in a fixed order."""
+    roles = roles_of(request.user)
+    sections = [role.value for role in Role if role in roles]
+    return render(request, "tenancy/home.html", {"role_sections": sections})
