@@ -95,13 +95,20 @@ class EmbeddedRedis:
         self.process = subprocess.Popen(
             [
                 redis_server,
-                "--bind", "127.0.0.1",
-                "--port", str(self.port),
-                "--dir", str(self.data_dir),
-                "--dbfilename", "dump.rdb",
-                "--appendonly", "no",
-                "--logfile", str(self.data_dir / "redis.log"),
-                "--protected-mode", "yes",
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--dir",
+                str(self.data_dir),
+                "--dbfilename",
+                "dump.rdb",
+                "--appendonly",
+                "no",
+                "--logfile",
+                str(self.data_dir / "redis.log"),
+                "--protected-mode",
+                "yes",
                 *save,
             ],
             stdin=subprocess.DEVNULL,
@@ -162,8 +169,12 @@ def run_with_services(command: list[str], var_dir: Path, redis_port: int, persis
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--var-dir", type=Path, default=Path(os.environ.get("APG_VAR_DIR", "var")))
-    parser.add_argument("--redis-port", type=int, default=int(os.environ.get("APG_EMBEDDED_REDIS_PORT", "6380")),
-                        help="0 picks a free port")
+    parser.add_argument(
+        "--redis-port",
+        type=int,
+        default=int(os.environ.get("APG_EMBEDDED_REDIS_PORT", "6380")),
+        help="0 picks a free port",
+    )
     parser.add_argument("--ephemeral", action="store_true", help="do not persist Redis data")
     parser.add_argument("command", nargs=argparse.REMAINDER)
     args = parser.parse_args(argv)

@@ -37,13 +37,35 @@ def platform_processes(host: str, port: int, var_dir: Path) -> list[ProcessSpec]
         ProcessSpec("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "apg_wbpm.asgi:application"]),
         ProcessSpec(
             "worker",
-            [python, "-m", "celery", "-A", "apg_wbpm", "worker", "--loglevel", "INFO", "--concurrency", "2",
-             "--hostname", f"worker-{port}@%h"],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "apg_wbpm",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "--hostname",
+                f"worker-{port}@%h",
+            ],
         ),
         ProcessSpec(
             "scheduler",
-            [python, "-m", "celery", "-A", "apg_wbpm", "beat", "--loglevel", "INFO",
-             "--schedule", str(var_dir / "celerybeat-schedule")],
+            [
+                python,
+                "-m",
+                "celery",
+                "-A",
+                "apg_wbpm",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(var_dir / "celerybeat-schedule"),
+            ],
         ),
     ]
 
@@ -58,20 +80,18 @@ def run_setup(env: dict[str, str], port: int) -> str:
     return demo.stdout
 
 
-def wait_until_healthy(host: str, port: int, processes: dict[str, subprocess.Popen[bytes]], timeout: float) -> bool:
+def wait_for(url: str, processes: dict[str, subprocess.Popen[bytes]], timeout: float) -> str | None:
+    """Poll ``url`` until it answers 200; return its body, or None on timeout or a dead process."""
     deadline = time.monotonic() + timeout
-    url = f"http://{host}:{port}/health"
     while time.monotonic() < deadline:
         if any(process.poll() is not None for process in processes.values()):
-            return False
+            return None
         try:
-            with urllib.request.urlopen(url, timeout=1) as response:
-                if response.status == 200:
-                    return True
+            with urllib.request.urlopen(url, timeout=2) as response:
+                return str(response.read().decode())
         except OSError:
-            pass
-        time.sleep(0.2)
-    return False
+            time.sleep(0.2)
+    return None
 
 
 def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
@@ -86,6 +106,15 @@ def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def die_with_parent() -> None:
+    """In a child, before exec: receive SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Stop(Exception):
@@ -106,10 +135,14 @@ def serve(host: str, port: int, var_dir: Path, skip_setup: bool) -> int:
         try:
             for spec in platform_processes(host, port, var_dir):
                 # Own process groups: a terminal's Ctrl-C reaches only us, and we stop them in order.
-                processes[spec.name] = subprocess.Popen(spec.argv, env=env, start_new_session=True)
-            if not wait_until_healthy(host, port, processes, timeout=60):
-                print("The platform did not become healthy; stopping.", file=sys.stderr)
+                processes[spec.name] = subprocess.Popen(
+                    spec.argv, env=env, start_new_session=True, preexec_fn=die_with_parent
+                )
+            if wait_for(f"http://{host}:{port}/health", processes, timeout=60) is None:
+                print("The web process did not come up; stopping.", file=sys.stderr)
                 return 1
+            if wait_for(f"http://{host}:{port}/ready", processes, timeout=60) is None:
+                print(f"Not ready yet: see http://{host}:{port}/ready", file=sys.stderr)
             print(f"\nAPG Workflow & BPM is running (Ctrl-C stops it)\n{banner}", flush=True)
             while True:
                 for name, process in processes.items():

@@ -9,6 +9,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 CLOSE_UNAUTHENTICATED = 4401
 
+
 class PingConsumer(AsyncJsonWebsocketConsumer):
     """``/ws/ping/``: answers ``{"type": "ping"}`` with a pong naming the tenant and user.
 
@@ -26,7 +27,7 @@ class PingConsumer(AsyncJsonWebsocketConsumer):
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if not isinstance(content, dict) or content.get("type") != "ping":
-            await self.send_json({"type": "error", "code": "unknown_message", "detail": "Send {\"type\": \"ping\"}."})
+            await self.send_json({"type": "error", "code": "unknown_message", "detail": 'Send {"type": "ping"}.'})
             return
         await self.channel_layer.send(self.channel_name, {"type": "pong.reply", "echo": content.get("echo")})
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from http.cookies import SimpleCookie
-from typing import Any, TypeVar
 from importlib import import_module
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -22,7 +22,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import HttpRequest
 from django_tenants.utils import get_public_schema_name, get_tenant_domain_model, remove_www
-
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 

@@ -68,7 +68,9 @@ def provision_tenant(
         tenant.save()  # creates and migrates the schema
     existing_domain = Domain.objects.filter(domain=domain).first()
     if existing_domain is not None and existing_domain.tenant_id != tenant.pk:
-        raise ValidationError(f"The domain {domain!r} already belongs to tenant {existing_domain.tenant.schema_name!r}.")
+        raise ValidationError(
+            f"The domain {domain!r} already belongs to tenant {existing_domain.tenant.schema_name!r}."
+        )
     domain_created = existing_domain is None
     if domain_created:
         Domain.objects.create(domain=domain, tenant=tenant, is_primary=not tenant.domains.exists())

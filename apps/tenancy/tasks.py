@@ -14,7 +14,10 @@ from apg_wbpm import health
 @shared_task(name="apps.tenancy.tasks.describe_tenant")
 def describe_tenant() -> dict[str, Any]:
     """Report the schema this task ran in and what it sees there (``manage.py ping_worker``)."""
-    return {"schema": connection.schema_name, "users": sorted(get_user_model().objects.values_list("username", flat=True))}
+    return {
+        "schema": connection.schema_name,
+        "users": sorted(get_user_model().objects.values_list("username", flat=True)),
+    }
 
 
 @shared_task(name="apps.tenancy.tasks.record_scheduler_heartbeat")

@@ -78,4 +78,3 @@ class UserViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         except services.UsernameTaken as error:
             raise Conflict(str(error)) from error
         return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
-

@@ -17,7 +17,8 @@ class Command(BaseCommand):
         demo = provision_demo()
         port = options["port"]
         self.stdout.write(f"Landing page      http://{demo.public_domain}:{port}/")
-        self.stdout.write(f"Platform admin    http://{demo.public_domain}:{port}/admin/  ({PLATFORM_OPERATOR[0]} / {PLATFORM_OPERATOR[1]})")
+        operator, password = PLATFORM_OPERATOR
+        self.stdout.write(f"Platform admin    http://{demo.public_domain}:{port}/admin/  ({operator} / {password})")
         self.stdout.write(f"Demo tenant       http://{demo.tenant_domain}:{port}/")
         self.stdout.write(f"API docs          http://{demo.tenant_domain}:{port}/api/docs/")
         self.stdout.write(f"Readiness         http://{demo.public_domain}:{port}/ready")

@@ -1,0 +1,13 @@
+"""Settings for the test suite: the project's settings with a fast password hasher.
+
+The Redis namespace is unique per test session (and shared by the processes it starts),
+so a test run never meets the tasks or channels of a running platform on the same Redis.
+"""
+
+import os
+
+os.environ.setdefault("APG_REDIS_NAMESPACE", f"apg-test-{os.getpid()}")
+
+from apg_wbpm.settings import *  # noqa: F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
