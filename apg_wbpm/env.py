@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import os
 from collections.abc import Mapping
 
@@ -14,10 +15,10 @@ _FALSE = {"0", "false", "no", "off", ""}
 class Env:
     """Read typed values from a mapping of strings (``os.environ`` by default)."""
 
-    def __init__(self, source: Mapping[str, str] | None = None) -> None:
+    def __init__(self, source: Mapping[builtins.str, builtins.str] | None = None) -> None:
         self.source = os.environ if source is None else source
 
-    def str(self, name: str, default: str | None = None) -> str:
+    def str(self, name: builtins.str, default: builtins.str | None = None) -> builtins.str:
         value = self.source.get(name)
         if value is None or value == "":
             if default is None:
@@ -25,10 +26,10 @@ class Env:
             return default
         return value
 
-    def optional(self, name: str) -> str | None:
+    def optional(self, name: builtins.str) -> builtins.str | None:
         return self.source.get(name) or None
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: builtins.bool) -> builtins.bool:
         value = self.source.get(name)
         if value is None:
             return default
@@ -39,7 +40,7 @@ class Env:
             return False
         raise ImproperlyConfigured(f"{name} must be a boolean (1/0, true/false), got {value!r}.")
 
-    def int(self, name: str, default: int) -> int:
+    def int(self, name: builtins.str, default: builtins.int) -> builtins.int:
         value = self.source.get(name)
         if value is None or value == "":
             return default
@@ -48,7 +49,7 @@ class Env:
         except ValueError as error:
             raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}.") from error
 
-    def list(self, name: str, default: list[str]) -> list[str]:
+    def list(self, name: builtins.str, default: builtins.list[builtins.str]) -> builtins.list[builtins.str]:
         value = self.source.get(name)
         if value is None:
             return list(default)
