@@ -21,6 +21,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -58,7 +59,10 @@ class EmbeddedPostgres:
         self.data_dir = var_dir / "postgres"
 
     def start(self) -> str:
-        import pgserver  # heavy import; only when the embedded server is wanted
+        with warnings.catch_warnings():
+            # pgserver asks platformdirs for a runtime folder and warns when XDG_RUNTIME_DIR is unset.
+            warnings.simplefilter("ignore")
+            import pgserver  # heavy import; only when the embedded server is wanted
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         server = pgserver.get_server(self.data_dir, cleanup_mode="stop")  # type: ignore[attr-defined]
