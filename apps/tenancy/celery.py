@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import connection
+from django_tenants.utils import get_public_schema_name
 from tenant_schemas_celery.task import TenantTask
 
 
@@ -21,8 +22,9 @@ class SchemaCheckedTask(TenantTask):
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not self.request.called_directly:
-            expected = sent_schema(self.request)
-            if expected is not None and connection.schema_name != expected:
+            # Without the header tenant-schemas-celery runs the task in the public schema.
+            expected = sent_schema(self.request) or get_public_schema_name()
+            if connection.schema_name != expected:
                 raise TenantMismatch(
                     f"task {self.name} was sent for schema {expected!r} but runs in {connection.schema_name!r}"
                 )

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from celery.exceptions import TimeoutError as CeleryTimeoutError
 from django.core.management.base import BaseCommand, CommandError
 from django_tenants.utils import schema_context
 
@@ -22,7 +23,10 @@ class Command(BaseCommand):
             raise CommandError(f"No tenant {schema_name!r}.")
         with schema_context(schema_name):
             result = describe_tenant.delay()
-        report = result.get(timeout=options["timeout"])
+        try:
+            report = result.get(timeout=options["timeout"])
+        except CeleryTimeoutError as error:
+            raise CommandError(f"No Celery worker ran the task within {options['timeout']:g} s.") from error
         if report["schema"] != schema_name:
             raise CommandError(f"The worker ran the task in {report['schema']!r}, not {schema_name!r}.")
         self.stdout.write(f"Worker ran the task in schema {report['schema']} and saw {len(report['users'])} users.")
