@@ -7,6 +7,8 @@ from typing import Any
 
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from apps.tenancy.channels import chosen_subprotocol
+
 CLOSE_UNAUTHENTICATED = 4401
 
 
@@ -15,17 +17,20 @@ class PingConsumer(AsyncJsonWebsocketConsumer):
 
     Proves the WebSocket path end to end: host -> tenant, token or session -> user,
     and a round trip through the Redis channel layer (the pong is sent to this
-    connection's own channel, not written back directly).
+    connection's own channel, not written back directly). Without a user the
+    connection is closed with 4401.
     """
 
     async def connect(self) -> None:
-        user = self.scope["user"]
-        if not user.is_authenticated:
+        # Accept before closing: a close before the handshake reaches the client as a bare
+        # HTTP 403, and the close code that tells it to sign in again would be lost.
+        await self.accept(subprotocol=chosen_subprotocol(self.scope))
+        if not self.scope["user"].is_authenticated:
             await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        await self.accept()
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        if not self.scope["user"].is_authenticated:
+            return  # sent before our close reached the client
         if not isinstance(content, dict) or content.get("type") != "ping":
             await self.send_json({"type": "error", "code": "unknown_message", "detail": 'Send {"type": "ping"}.'})
             return

@@ -1,8 +1,8 @@
 """Tenant and user for WebSocket connections.
 
 A WebSocket scope has no request middleware, so this resolves the tenant from the Host
-header like the HTTP middleware does, then authenticates with a JWT (``?token=`` or
-``Sec-WebSocket-Protocol: bearer, <token>``) or the tenant's session cookie. Database
+header like the HTTP middleware does, then authenticates with a JWT (``?token=`` or the
+subprotocols ``bearer, <token>``) or the tenant's session cookie. Database
 calls run in threads that share nothing with the caller, so each one sets its schema.
 """
 
@@ -30,6 +30,9 @@ from apps.tenancy.models import Tenant
 
 T = TypeVar("T")
 
+# Browsers cannot set headers on a WebSocket; they offer ``["bearer", "<token>"]`` as subprotocols.
+BEARER_SUBPROTOCOL = "bearer"
+
 
 def run_in_tenant(tenant: Tenant, function: Callable[[], T]) -> T:
     """Run ``function`` with the connection of this thread set to ``tenant``'s schema."""
@@ -53,16 +56,23 @@ def _tenant_for_host(hostname: str) -> Tenant | None:
     return domain.tenant if domain is not None else None
 
 
+def _bearer_subprotocol_token(scope: dict[str, Any]) -> str | None:
+    subprotocols = scope.get("subprotocols") or []
+    if len(subprotocols) == 2 and subprotocols[0].lower() == BEARER_SUBPROTOCOL:
+        return str(subprotocols[1])
+    return None
+
+
+def chosen_subprotocol(scope: dict[str, Any]) -> str | None:
+    """The subprotocol to accept with: a browser drops a connection that names none of its offers."""
+    return BEARER_SUBPROTOCOL if _bearer_subprotocol_token(scope) else None
+
+
 def _token_from_scope(scope: dict[str, Any]) -> str | None:
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     if query.get("token"):
         return query["token"][0]
-    for name, value in scope.get("headers", []):
-        if name == b"sec-websocket-protocol":
-            parts = [part.strip() for part in value.decode("latin-1").split(",")]
-            if len(parts) == 2 and parts[0].lower() == "bearer":
-                return parts[1]
-    return None
+    return _bearer_subprotocol_token(scope)
 
 
 def _session_key(scope: dict[str, Any]) -> str | None:
