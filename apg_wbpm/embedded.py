@@ -52,6 +52,15 @@ def _port_answers(port: int) -> bool:
     return False
 
 
+def die_with_parent() -> None:
+    """In a child, before exec: receive SIGTERM when the parent dies, even by SIGKILL (Linux)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 class EmbeddedPostgres:
     """A PostgreSQL 16 server from the pgserver wheel, data in ``var_dir/postgres``."""
 
@@ -117,6 +126,7 @@ class EmbeddedRedis:
             ],
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # Ctrl-C reaches us; we stop it after the command ends
+            preexec_fn=die_with_parent,
         )
         deadline = time.monotonic() + 10
         while not _port_answers(self.port):

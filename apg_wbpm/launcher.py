@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from apg_wbpm import embedded
+from apg_wbpm.embedded import die_with_parent
 
 STOP_GRACE_SECONDS = 10
 
@@ -106,15 +107,6 @@ def stop_all(processes: dict[str, subprocess.Popen[bytes]]) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
-
-
-def die_with_parent() -> None:
-    """In a child, before exec: receive SIGTERM when the launcher dies, even by SIGKILL (Linux)."""
-    if sys.platform.startswith("linux"):
-        import ctypes
-
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
 
 
 class Stop(Exception):

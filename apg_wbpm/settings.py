@@ -125,6 +125,8 @@ DATABASES = {
     "default": {
         **dj_database_url.parse(DATABASE_URL, conn_max_age=env.int("DATABASE_CONN_MAX_AGE", 60)),
         "ENGINE": "django_tenants.postgresql_backend",
+        # An unreachable server fails fast (and /ready answers) instead of hanging.
+        "OPTIONS": {"connect_timeout": env.int("DATABASE_CONNECT_TIMEOUT", 5)},
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]

@@ -6,3 +6,8 @@ class TenancyConfig(AppConfig):
 
     name = "apps.tenancy"
     label = "tenancy"
+
+    def ready(self) -> None:
+        # Configure the Celery app in every process that runs Django, so that ``.delay()``
+        # uses the project's broker and tenant-aware task class.
+        import apg_wbpm.celery  # noqa: F401
