@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 from rest_framework import exceptions
 from rest_framework_simplejwt.authentication import JWTAuthentication
@@ -61,7 +62,12 @@ class TenantTokenObtainPairSerializer(TokenObtainPairSerializer):
 class TenantTokenRefreshSerializer(TokenRefreshSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         check_token_tenant(self.token_class(attrs["refresh"]))  # type: ignore[misc]
-        return super().validate(attrs)
+        try:
+            return super().validate(attrs)
+        except get_user_model().DoesNotExist as error:  # the user was deleted after the token was issued
+            raise exceptions.AuthenticationFailed(
+                self.error_messages["no_active_account"], "no_active_account"
+            ) from error
 
 
 class TenantTokenVerifySerializer(TokenVerifySerializer):

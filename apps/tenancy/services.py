@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
 from apps.tenancy.models import Domain, Tenant, schema_name_validator
@@ -118,21 +118,25 @@ class UsernameTaken(Exception):
 def create_user(
     *, username: str, password: str, email: str, first_name: str, last_name: str, roles: list[Role]
 ) -> AbstractUser:
-    """Create a user of the current tenant with the given roles; refuse a taken username."""
-    user_model = get_user_model()
+    """Create a user of the current tenant with the given roles; refuse a taken username.
+
+    The unique constraint on the username decides, so two concurrent requests for one
+    name create one user and get one ``UsernameTaken``.
+    """
+    user = get_user_model()(
+        username=username,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        is_staff=any(role in STAFF_ROLES for role in roles),
+        is_superuser=Role.TENANT_ADMIN in roles,
+    )
+    user.set_password(password)
     with transaction.atomic():
-        if user_model.objects.select_for_update().filter(username=username).exists():
-            raise UsernameTaken(f"The username {username!r} is taken.")
-        user = user_model(
-            username=username,
-            email=email,
-            first_name=first_name,
-            last_name=last_name,
-            is_staff=any(role in STAFF_ROLES for role in roles),
-            is_superuser=Role.TENANT_ADMIN in roles,
-        )
-        user.set_password(password)
-        user.save()
+        try:
+            user.save()
+        except IntegrityError as error:
+            raise UsernameTaken(f"The username {username!r} is taken.") from error
         user.groups.set(Group.objects.filter(name__in=[role.value for role in roles]))
     return user
 
