@@ -2,29 +2,34 @@
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from apg_wbpm.api.problems import problem_response, wants_problem_json
+from apg_wbpm.api.problems import ProblemCode, problem_response, wants_problem_json
 
 _PAGES = {
-    400: ("bad_request", "Bad request", "The request could not be understood."),
-    403: ("permission_denied", "Permission denied", "You are not allowed to do this."),
-    404: ("not_found", "Not found", "There is nothing at this address."),
-    413: ("payload_too_large", "Payload too large", "The request body is larger than this server accepts."),
-    500: ("server_error", "Server error", "Something went wrong on our side; it has been logged."),
+    400: (ProblemCode.MALFORMED_REQUEST, "Bad request", "The request could not be understood."),
+    403: (ProblemCode.PERMISSION_DENIED, "Permission denied", "You are not allowed to do this."),
+    404: (ProblemCode.NOT_FOUND, "Not found", "There is nothing at this address."),
+    413: (ProblemCode.PAYLOAD_TOO_LARGE, "Payload too large", "The request body is larger than this server accepts."),
+    500: (ProblemCode.SERVER_ERROR, "Server error", "Something went wrong on our side; it has been logged."),
 }
 
 
 def error_response(request: HttpRequest, status_code: int, detail: str | None = None) -> HttpResponse:
+    """A problem or an error page, whichever the client prefers (see ``wants_problem_json``)."""
     code, title, default_detail = _PAGES[status_code]
     if wants_problem_json(request):
-        return problem_response(request, status_code, code, title, detail or default_detail)
+        return problem_response(request, status_code, code.value, title, detail or default_detail)
     context = {"status": status_code, "title": title, "detail": detail or default_detail}
     return render(request, "error.html", context, status=status_code)
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None, **_: Any) -> HttpResponse:
+    # Django answers every SuspiciousOperation with 400; a body too big to load is a 413.
+    if isinstance(exception, RequestDataTooBig):
+        return error_response(request, 413)
     return error_response(request, 400)
 
 

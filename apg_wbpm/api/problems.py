@@ -5,7 +5,7 @@ The ``code`` is the contract for clients; ``title`` and ``detail`` are for peopl
 
 from __future__ import annotations
 
-import logging
+from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -16,7 +16,26 @@ from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
 PROBLEM_CONTENT_TYPE = "application/problem+json"
-logger = logging.getLogger(__name__)
+
+
+class ProblemCode(StrEnum):
+    """The stable ``code`` of every problem this API answers with."""
+
+    VALIDATION_ERROR = "validation_error"
+    MALFORMED_REQUEST = "malformed_request"
+    NOT_AUTHENTICATED = "not_authenticated"
+    AUTHENTICATION_FAILED = "authentication_failed"
+    TOKEN_INVALID = "token_invalid"  # noqa: S105 - a problem code, not a secret
+    TOKEN_WRONG_TENANT = "token_wrong_tenant"  # noqa: S105
+    PERMISSION_DENIED = "permission_denied"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    NOT_ACCEPTABLE = "not_acceptable"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    CONFLICT = "conflict"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    THROTTLED = "throttled"
+    SERVER_ERROR = "server_error"
 
 
 class Conflict(exceptions.APIException):
@@ -24,33 +43,36 @@ class Conflict(exceptions.APIException):
 
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
-    default_code = "conflict"
+    default_code = ProblemCode.CONFLICT.value
 
 
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than this server accepts."
-    default_code = "payload_too_large"
+    default_code = ProblemCode.PAYLOAD_TOO_LARGE.value
 
 
 # DRF exception class -> (stable code, title). The most specific class comes first.
-_CODES: list[tuple[type[exceptions.APIException], str, str]] = [
-    (exceptions.ValidationError, "validation_error", "The request has invalid fields"),
-    (exceptions.ParseError, "malformed_request", "The request body could not be parsed"),
-    (exceptions.NotAuthenticated, "not_authenticated", "Authentication required"),
-    (exceptions.AuthenticationFailed, "authentication_failed", "Authentication failed"),
-    (exceptions.PermissionDenied, "permission_denied", "Permission denied"),
-    (exceptions.NotFound, "not_found", "Not found"),
-    (exceptions.MethodNotAllowed, "method_not_allowed", "Method not allowed"),
-    (exceptions.NotAcceptable, "not_acceptable", "Not acceptable"),
-    (exceptions.UnsupportedMediaType, "unsupported_media_type", "Unsupported media type"),
-    (exceptions.Throttled, "throttled", "Too many requests"),
-    (Conflict, "conflict", "Conflict"),
-    (PayloadTooLarge, "payload_too_large", "Payload too large"),
+_CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
+    (exceptions.ValidationError, ProblemCode.VALIDATION_ERROR, "The request has invalid fields"),
+    (exceptions.ParseError, ProblemCode.MALFORMED_REQUEST, "The request body could not be parsed"),
+    (exceptions.NotAuthenticated, ProblemCode.NOT_AUTHENTICATED, "Authentication required"),
+    (exceptions.AuthenticationFailed, ProblemCode.AUTHENTICATION_FAILED, "Authentication failed"),
+    (exceptions.PermissionDenied, ProblemCode.PERMISSION_DENIED, "Permission denied"),
+    (exceptions.NotFound, ProblemCode.NOT_FOUND, "Not found"),
+    (exceptions.MethodNotAllowed, ProblemCode.METHOD_NOT_ALLOWED, "Method not allowed"),
+    (exceptions.NotAcceptable, ProblemCode.NOT_ACCEPTABLE, "Not acceptable"),
+    (exceptions.UnsupportedMediaType, ProblemCode.UNSUPPORTED_MEDIA_TYPE, "Unsupported media type"),
+    (exceptions.Throttled, ProblemCode.THROTTLED, "Too many requests"),
+    (Conflict, ProblemCode.CONFLICT, "Conflict"),
+    (PayloadTooLarge, ProblemCode.PAYLOAD_TOO_LARGE, "Payload too large"),
 ]
 
 # Token errors raised by authentication carry their own codes; these stay stable.
-_AUTH_CODES = {"token_not_valid": "token_invalid", "token_wrong_tenant": "token_wrong_tenant"}
+_AUTH_CODES = {
+    "token_not_valid": ProblemCode.TOKEN_INVALID,
+    "token_wrong_tenant": ProblemCode.TOKEN_WRONG_TENANT,
+}
 
 
 def problem_body(status_code: int, code: str, title: str, detail: str | None = None, **extra: Any) -> dict[str, Any]:
@@ -83,10 +105,11 @@ def _classify(exc: exceptions.APIException) -> tuple[str, str]:
     for exception_class, code, title in _CODES:
         if isinstance(exc, exception_class):
             if isinstance(exc, exceptions.AuthenticationFailed):
-                detail_code = _detail_code(exc.detail)
-                code = _AUTH_CODES.get(detail_code or "", code)
-            return code, title
-    return getattr(exc, "default_code", "error"), "Error"
+                code = _AUTH_CODES.get(_detail_code(exc.detail) or "", code)
+            return code.value, title
+    if exc.status_code >= status.HTTP_500_INTERNAL_SERVER_ERROR:
+        return ProblemCode.SERVER_ERROR.value, "Server error"
+    return str(exc.default_code), "Error"
 
 
 def _detail_code(detail: Any) -> str | None:
@@ -118,22 +141,23 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
 
     code, title = _classify(exc)
     extra: dict[str, Any] = {}
+    headers: dict[str, str] = {}
     if isinstance(exc, exceptions.ValidationError):
         detail = "One or more fields are invalid; see `errors`."
         extra["errors"] = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
     else:
         detail = _detail_text(exc.detail)
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        extra["retry_after_seconds"] = int(exc.wait) + 1
+    wait: float | None = getattr(exc, "wait", None)
+    if isinstance(exc, exceptions.Throttled) and wait is not None:
+        extra["retry_after_seconds"] = int(wait) + 1
+        headers["Retry-After"] = str(extra["retry_after_seconds"])
+    auth_header: str | None = getattr(exc, "auth_header", None)  # set by DRF on a 401
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
 
     request = context.get("request")
     body = problem_body(exc.status_code, code, title, detail, **extra)
     if request is not None:
         body["instance"] = request.path
-    headers: dict[str, str] = {}
-    if getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
-    if getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(exc.wait) + 1)  # type: ignore[attr-defined]
     set_rollback()
     return Response(body, status=exc.status_code, headers=headers, content_type=PROBLEM_CONTENT_TYPE)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from rest_framework import throttling
+from rest_framework.settings import api_settings
 
 if TYPE_CHECKING:
     from rest_framework.request import Request
@@ -18,6 +19,16 @@ class _SettingsRate:
 
     def get_rate(self) -> str | None:
         return settings.APG_THROTTLE_RATES.get(self.scope)  # type: ignore[no-any-return]
+
+    def get_ident(self, request: "Request") -> str:
+        """The client address; X-Forwarded-For counts only with REST_FRAMEWORK["NUM_PROXIES"] set.
+
+        DRF's default trusts the header when NUM_PROXIES is unset, which lets a client pick
+        a new identity per request and never be throttled.
+        """
+        if api_settings.NUM_PROXIES is None:
+            return str(request.META.get("REMOTE_ADDR", ""))
+        return super().get_ident(request)  # type: ignore[misc,no-any-return]
 
 
 class AnonymousRateThrottle(_SettingsRate, throttling.AnonRateThrottle):
