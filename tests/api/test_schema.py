@@ -1,0 +1,90 @@
+"""The OpenAPI schema documents every endpoint and its problems, and generates without warnings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.core.management import call_command
+
+from tests.conftest import TenantInfo, tenant_client
+
+OPERATIONS = {
+    ("/api/v1/auth/token/", "post"),
+    ("/api/v1/auth/token/refresh/", "post"),
+    ("/api/v1/auth/token/verify/", "post"),
+    ("/api/v1/me/", "get"),
+    ("/api/v1/users/", "get"),
+    ("/api/v1/users/", "post"),
+    ("/api/v1/users/{id}/", "get"),
+}
+PROBLEM_SCHEMA = {"schema": {"$ref": "#/components/schemas/Problem"}}
+
+
+def served_schema(info: TenantInfo) -> dict[str, Any]:
+    response = tenant_client(info).get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()  # type: ignore[no-any-return]
+
+
+def problem_statuses(operation: dict[str, Any]) -> set[str]:
+    return {
+        status
+        for status, response in operation["responses"].items()
+        if response.get("content") == {"application/problem+json": PROBLEM_SCHEMA}
+    }
+
+
+def test_the_schema_is_served_to_anyone_and_lists_every_operation(alpha: TenantInfo) -> None:
+    schema = served_schema(alpha)
+
+    assert schema["openapi"].startswith("3.")
+    operations = {(path, method) for path, item in schema["paths"].items() for method in item}
+    assert operations == OPERATIONS
+
+
+def test_each_operation_documents_its_problems_as_problem_json(alpha: TenantInfo) -> None:
+    paths = served_schema(alpha)["paths"]
+
+    assert problem_statuses(paths["/api/v1/auth/token/"]["post"]) == {"400", "401", "413", "415", "429", "500"}
+    assert problem_statuses(paths["/api/v1/me/"]["get"]) == {"401", "429", "500"}
+    assert problem_statuses(paths["/api/v1/users/"]["get"]) == {"401", "403", "429", "500"}
+    assert problem_statuses(paths["/api/v1/users/"]["post"]) == {
+        "400",
+        "401",
+        "403",
+        "409",
+        "413",
+        "415",
+        "429",
+        "500",
+    }
+    assert problem_statuses(paths["/api/v1/users/{id}/"]["get"]) == {"401", "403", "404", "429", "500"}
+
+
+def test_the_problem_component_lists_every_stable_code(alpha: TenantInfo) -> None:
+    from apg_wbpm.api.problems import ProblemCode
+
+    components = served_schema(alpha)["components"]["schemas"]
+
+    code = components["Problem"]["properties"]["code"]
+    enum_name = code["allOf"][0]["$ref"].rsplit("/", 1)[1]
+    assert components[enum_name]["enum"] == [code.value for code in ProblemCode]
+    assert components["Problem"]["required"] == ["code", "status", "title", "type"]
+
+
+def test_the_token_endpoints_document_their_bodies(alpha: TenantInfo) -> None:
+    components = served_schema(alpha)["components"]["schemas"]
+
+    obtain = components["TenantTokenObtainPair"]["properties"]
+    assert {name for name, field in obtain.items() if field.get("readOnly")} == {"access", "refresh"}
+    assert {name for name, field in obtain.items() if field.get("writeOnly")} == {"username", "password"}
+    assert components["TenantTokenRefresh"]["properties"]["access"]["readOnly"] is True
+
+
+def test_the_schema_generates_without_warnings(tmp_path: Path) -> None:
+    target = tmp_path / "schema.yaml"
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+
+    assert "/api/v1/users/{id}/:" in target.read_text()
