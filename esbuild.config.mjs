@@ -1,0 +1,33 @@
+// Bundle the front end: static/src/app.{js,css} -> static/dist/app.{js,css}.
+//
+//   npm run build    one minified build (what `make run` and `make test` do)
+//   npm run watch    rebuild on every change while developing
+//
+// Django serves static/dist through whitenoise (STATICFILES_DIRS), so the bundle keeps
+// fixed names; production adds content hashes with collectstatic's manifest storage.
+import * as esbuild from "esbuild";
+
+const watch = process.argv.includes("--watch");
+
+const options = {
+  entryPoints: [
+    { in: "static/src/app.js", out: "app" },
+    { in: "static/src/app.css", out: "app" },
+  ],
+  outdir: "static/dist",
+  bundle: true,
+  minify: !watch,
+  sourcemap: "linked",
+  target: ["es2020", "chrome100", "firefox100", "safari15"],
+  // Bootstrap's stylesheet names no font or image files, only inline SVG data URLs.
+  loader: { ".svg": "dataurl", ".woff": "file", ".woff2": "file" },
+  legalComments: "linked",
+  logLevel: "info",
+};
+
+if (watch) {
+  const context = await esbuild.context(options);
+  await context.watch();
+} else {
+  await esbuild.build(options);
+}
