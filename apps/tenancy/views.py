@@ -15,15 +15,17 @@ def landing(request: HttpRequest) -> HttpResponse:
     """The public site: what the platform is and links to the tenants shown there."""
     port = request.get_port()
     suffix = "" if port in ("80", "443") else f":{port}"
-    tenants = [
-        {"name": tenant.name, "url": f"{request.scheme}://{tenant.get_primary_domain().domain}{suffix}/"}
-        for tenant in Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(show_on_landing=True)
-        if tenant.get_primary_domain() is not None
-    ]
+    listed = Tenant.objects.exclude(schema_name=get_public_schema_name()).filter(show_on_landing=True)
+    tenants = []
+    for tenant in listed.order_by("name"):
+        domain = tenant.get_primary_domain()
+        if domain is not None:
+            tenants.append({"name": tenant.name, "url": f"{request.scheme}://{domain.domain}{suffix}/"})
     return render(request, "tenancy/landing.html", {"tenants": tenants})
 
 
 def tenant_root(request: HttpRequest) -> HttpResponse:
+    """A tenant's bare address: home when signed in, the login page otherwise."""
     return redirect("home" if request.user.is_authenticated else "login")
 
 
