@@ -3,8 +3,9 @@
 from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.urls import Resolver404, resolve
 
 from apg_wbpm.api.problems import ProblemCode, problem_response, wants_problem_json
 
@@ -43,3 +44,21 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None, **_
 
 def server_error(request: HttpRequest, **_: Any) -> HttpResponse:
     return error_response(request, 500)
+
+
+def api_fallback(request: HttpRequest) -> HttpResponse:
+    """Unknown API paths: 308 to the slashed path when that exists (method and body kept), else a 404 problem.
+
+    Routed last under /api/, so the answer is the same with DEBUG on, where Django would
+    otherwise render its HTML debug page.
+    """
+    if not request.path.endswith("/"):
+        slashed = request.path + "/"
+        try:
+            resolve(slashed, urlconf=getattr(request, "urlconf", None))
+        except Resolver404:
+            pass
+        else:
+            query = request.META.get("QUERY_STRING", "")
+            return HttpResponsePermanentRedirect(slashed + (f"?{query}" if query else ""), preserve_request=True)
+    return error_response(request, 404)

@@ -178,13 +178,16 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "apg_wbpm.api.schema.ProblemAutoSchema",
     "DEFAULT_THROTTLE_CLASSES": [
         "apg_wbpm.api.throttling.AnonymousRateThrottle",
         "apg_wbpm.api.throttling.UserRateThrottle",
     ],
     "EXCEPTION_HANDLER": "apg_wbpm.api.problems.exception_handler",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Proxies in front of the app (nginx, an ingress): rate limits then count the client address
+    # from X-Forwarded-For. Unset, the peer address counts and the header is ignored.
+    "NUM_PROXIES": env.int("APG_NUM_PROXIES", 0) or None,
 }
 # Requests per minute, per client and tenant; read at request time.
 APG_THROTTLE_RATES = {
@@ -215,6 +218,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {"ProblemCodeEnum": "apg_wbpm.api.problems.ProblemCode"},
 }
 
 # --- Celery: Redis broker; the database rows are the truth, a message only wakes a worker.

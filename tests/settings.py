@@ -11,3 +11,6 @@ os.environ.setdefault("APG_REDIS_NAMESPACE", f"apg-test-{os.getpid()}")
 from apg_wbpm.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Many tests sign in from 127.0.0.1 within a minute; the throttling tests set their own rates.
+APG_THROTTLE_RATES = {**APG_THROTTLE_RATES, "token": "10000/min"}  # noqa: F405

@@ -56,7 +56,7 @@ def roles_of(user: Any) -> frozenset[Role]:
         return frozenset()
     cached: frozenset[Role] | None = getattr(user, "_apg_roles", None)
     if cached is None:
-        names = set(user.groups.values_list("name", flat=True))
+        names = {group.name for group in user.groups.all()}  # honours prefetch_related("groups")
         cached = frozenset(role for role in Role if role.value in names)
         if user.is_superuser:
             cached = cached | {Role.TENANT_ADMIN}
