@@ -27,10 +27,6 @@ PENDING_DEPLOY_WARNINGS = {
         "HSTS preload is an opt-in (DJANGO_HSTS_PRELOAD); settings should silence this check "
         "with that reason while the opt-in is off"
     ),
-    "drf_spectacular.W001": (
-        "TenantJWTAuthentication needs an OpenApiAuthenticationExtension (a SimpleJWTScheme "
-        "subclass) so the schema documents bearer authentication"
-    ),
 }
 
 
