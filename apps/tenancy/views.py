@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django_tenants.utils import get_public_schema_name
 
+from apg_wbpm.api.throttling import TokenRateThrottle
 from apps.tenancy.models import Tenant
 from apps.tenancy.roles import Role, roles_of
 
@@ -35,3 +39,20 @@ def home(request: HttpRequest) -> HttpResponse:
     roles = roles_of(request.user)
     sections = [role.value for role in Role if role in roles]
     return render(request, "tenancy/home.html", {"role_sections": sections})
+
+
+class LoginView(auth_views.LoginView):
+    """Django's login page, sharing the token endpoint's budget of sign-in attempts per address."""
+
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        throttle = TokenRateThrottle()
+        if not throttle.allow_request(request, self):  # type: ignore[arg-type]
+            form = self.get_form()
+            wait = int(throttle.wait() or 60) + 1
+            form.add_error(None, f"Too many sign-in attempts. Try again in {wait} seconds.")
+            response = self.render_to_response(self.get_context_data(form=form), status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        return super().post(request, *args, **kwargs)
