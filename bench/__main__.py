@@ -10,6 +10,7 @@ produced them. Every process it starts is stopped before it exits.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 
@@ -62,6 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\nStopped; every server it started has been stopped.", file=sys.stderr)
         return 130
+    finally:
+        load = " ".join(f"{value:.2f}" for value in os.getloadavg())
+        print(f"load     {load} (1, 5, 15 min) after the run", flush=True)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,8 @@ from bench.provisioning import BENCH_DOMAIN, provision_bench_tenant
 
 ROOT = Path(__file__).resolve().parent.parent
 ME_PATH = "/api/v1/me/"
+# Answered by the first middleware: no database, no Redis, no DRF. The servers' ceiling.
+HEALTH_PATH = "/health"
 # Shown instead of the generated key in printed commands.
 SECRET_PLACEHOLDER = "<a random key of 64 characters>"  # noqa: S105 - a label, not a key
 
@@ -36,8 +38,8 @@ class BenchContext:
     log_dir: Path
     wrk: str
 
-    def wrk_command(self, port: int, plan: LoadPlan) -> list[str]:
-        return wrk_command(self.wrk, f"http://127.0.0.1:{port}{ME_PATH}", BENCH_DOMAIN, self.tokens_file, plan)
+    def wrk_command(self, port: int, plan: LoadPlan, path: str = ME_PATH) -> list[str]:
+        return wrk_command(self.wrk, f"http://127.0.0.1:{port}{path}", BENCH_DOMAIN, self.tokens_file, plan)
 
     def shown(self, argv: list[str], *, env: dict[str, str] | None = None) -> str:
         """A command as people can paste it: paths relative to the repository, the key hidden.
