@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from apg_wbpm import embedded
@@ -30,12 +30,19 @@ STOP_GRACE_SECONDS = 10
 class ProcessSpec:
     name: str
     argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
 
 
 def platform_processes(host: str, port: int, var_dir: Path) -> list[ProcessSpec]:
     python = sys.executable
     return [
-        ProcessSpec("web", [python, "-m", "daphne", "-b", host, "-p", str(port), "apg_wbpm.asgi:application"]),
+        # Under ASGI every request may run on another thread, so persistent connections pile up
+        # until PostgreSQL refuses clients; daphne closes its connection after each request.
+        ProcessSpec(
+            "web",
+            [python, "-m", "daphne", "-b", host, "-p", str(port), "apg_wbpm.asgi:application"],
+            env={"DATABASE_CONN_MAX_AGE": "0"},
+        ),
         ProcessSpec(
             "worker",
             [
@@ -128,7 +135,7 @@ def serve(host: str, port: int, var_dir: Path, skip_setup: bool) -> int:
             for spec in platform_processes(host, port, var_dir):
                 # Own process groups: a terminal's Ctrl-C reaches only us, and we stop them in order.
                 processes[spec.name] = subprocess.Popen(
-                    spec.argv, env=env, start_new_session=True, preexec_fn=die_with_parent
+                    spec.argv, env={**env, **spec.env}, start_new_session=True, preexec_fn=die_with_parent
                 )
             if wait_for(f"http://{host}:{port}/health", processes, timeout=60) is None:
                 print("The web process did not come up; stopping.", file=sys.stderr)

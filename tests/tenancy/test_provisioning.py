@@ -76,3 +76,13 @@ def test_a_domain_of_another_tenant_is_refused(alpha: TenantInfo) -> None:
     with pytest.raises(ValidationError, match="already belongs to tenant 'beta'"):
         services.provision_tenant("alpha", "Alpha", "beta.localhost", [])
     assert Domain.objects.get(domain="beta.localhost").tenant.schema_name == "beta"
+
+
+def test_the_public_site_command_adds_a_host_once(db: None, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("provision_public", "--domain", "apg.example.com")
+    call_command("provision_public", "--domain", "apg.example.com")
+
+    assert capsys.readouterr().out.count("The public site answers on apg.example.com") == 2
+    domain = Domain.objects.get(domain="apg.example.com")
+    assert domain.tenant.schema_name == "public"
+    assert Tenant.objects.filter(schema_name="public").count() == 1
