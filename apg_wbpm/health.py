@@ -128,5 +128,8 @@ class HealthCheckMiddleware:
             return JsonResponse({"status": "up"})
         if path == "/ready":
             ready, body = readiness()
-            return JsonResponse(body, status=200 if ready else 503)
+            response = JsonResponse(body, status=200 if ready else 503)
+            # "Not ready" is an answer, not a server error: keep it out of the error log.
+            response._has_been_logged = True  # type: ignore[attr-defined]
+            return response
         return self.get_response(request)

@@ -65,7 +65,7 @@ def provision_tenant(
     tenant_created = tenant is None
     if tenant is None:
         tenant = Tenant(schema_name=schema_name, name=name, show_on_landing=show_on_landing)
-        tenant.save()  # creates and migrates the schema
+        tenant.save(verbosity=0)  # creates and migrates the schema
     existing_domain = Domain.objects.filter(domain=domain).first()
     if existing_domain is not None and existing_domain.tenant_id != tenant.pk:
         raise ValidationError(
