@@ -84,6 +84,8 @@ TENANT_DOMAIN_MODEL = "tenancy.Domain"
 PUBLIC_SCHEMA_URLCONF = "apg_wbpm.urls_public"
 ROOT_URLCONF = "apg_wbpm.urls"
 APG_PUBLIC_DOMAIN = env.str("APG_PUBLIC_DOMAIN", "localhost")
+# How long a process remembers which tenant a host name belongs to (0: ask every request).
+APG_TENANT_CACHE_SECONDS = env.int("APG_TENANT_CACHE_SECONDS", 30)
 
 MIDDLEWARE = [
     "apg_wbpm.health.HealthCheckMiddleware",

@@ -20,6 +20,7 @@ from apps.tenancy import services
 from apps.tenancy.authentication import TenantTokenObtainPairSerializer
 from apps.tenancy.models import Tenant
 from apps.tenancy.roles import Role
+from apps.tenancy.selectors import forget_cached_tenants
 from apps.tenancy.services import UserSpec
 from tests.live import LivePlatform, start_live_platform
 
@@ -78,8 +79,9 @@ def platform(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) ->
 
 @pytest.fixture(autouse=True)
 def _public_schema_after_test() -> Iterator[None]:
-    """Requests switch the shared connection's schema; put it back for the next test."""
+    """Requests switch the shared connection's schema and remember hosts; reset both for the next test."""
     yield
+    forget_cached_tenants()
     if connection.connection is not None or connection.settings_dict:
         connection.set_schema_to_public()
 

@@ -21,12 +21,13 @@ from django.contrib.auth import get_user
 from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.http import HttpRequest
-from django_tenants.utils import get_public_schema_name, get_tenant_domain_model, remove_www
+from django_tenants.utils import get_public_schema_name, remove_www
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt.exceptions import TokenError
 
 from apps.tenancy.authentication import access_token_user
 from apps.tenancy.models import Tenant
+from apps.tenancy.selectors import tenant_for_host
 
 T = TypeVar("T")
 
@@ -48,12 +49,6 @@ def _host(scope: dict[str, Any]) -> str:
         if name == b"host":
             return remove_www(value.decode("latin-1").split(":")[0].lower())
     return ""
-
-
-def _tenant_for_host(hostname: str) -> Tenant | None:
-    connection.set_schema_to_public()
-    domain = get_tenant_domain_model().objects.select_related("tenant").filter(domain=hostname).first()
-    return domain.tenant if domain is not None else None
 
 
 def _bearer_subprotocol_token(scope: dict[str, Any]) -> str | None:
@@ -101,7 +96,7 @@ def _user_for_scope(scope: dict[str, Any]) -> Any:
 
 @database_sync_to_async
 def _resolve(scope: dict[str, Any]) -> tuple[Tenant | None, Any]:
-    tenant = _tenant_for_host(_host(scope))
+    tenant = tenant_for_host(_host(scope))
     if tenant is None or tenant.schema_name == get_public_schema_name():
         return tenant, AnonymousUser()
     return tenant, run_in_tenant(tenant, lambda: _user_for_scope(scope))

@@ -5,7 +5,10 @@ from __future__ import annotations
 from django.core.cache import cache
 from django.db import connection
 from django_tenants.utils import schema_context
+from pytest_django.fixtures import Settings
 
+from apps.tenancy.models import Domain
+from apps.tenancy.selectors import forget_cached_tenants
 from tests.conftest import PUBLIC_HOST, TenantInfo, api_client, tenant_client
 
 
@@ -91,3 +94,32 @@ def test_cache_keys_are_prefixed_with_the_tenant(alpha: TenantInfo, beta: Tenant
         for info in (alpha, beta):
             with schema_context(info.schema):
                 cache.delete(key)
+
+
+def test_a_new_host_answers_at_once_and_a_removed_one_stops_with_the_cache_off(
+    alpha: TenantInfo, settings: Settings
+) -> None:
+    settings.APG_TENANT_CACHE_SECONDS = 0
+    client = tenant_client(alpha)
+    client.defaults["HTTP_HOST"] = "alpha-two.localhost"
+    assert client.get("/accounts/login/").status_code == 404
+
+    domain = Domain.objects.create(domain="alpha-two.localhost", tenant=alpha.tenant, is_primary=False)
+    assert client.get("/accounts/login/").status_code == 200
+    connection.set_schema_to_public()
+    domain.delete()
+    assert client.get("/accounts/login/").status_code == 404
+
+
+def test_a_known_host_is_remembered_for_the_configured_time(alpha: TenantInfo, settings: Settings) -> None:
+    settings.APG_TENANT_CACHE_SECONDS = 300
+    client = tenant_client(alpha)
+    client.defaults["HTTP_HOST"] = "alpha-three.localhost"
+    domain = Domain.objects.create(domain="alpha-three.localhost", tenant=alpha.tenant, is_primary=False)
+    assert client.get("/accounts/login/").status_code == 200
+    connection.set_schema_to_public()
+    domain.delete()
+
+    assert client.get("/accounts/login/").status_code == 200  # still remembered by this process
+    forget_cached_tenants()
+    assert client.get("/accounts/login/").status_code == 404
