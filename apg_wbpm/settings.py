@@ -135,6 +135,8 @@ DATABASES = {
     }
 }
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# Set the search_path once when the tenant changes, not before every query (a round trip each).
+TENANT_LIMIT_SET_CALLS = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
