@@ -66,13 +66,11 @@ def process_env(**extra: str) -> dict[str, str]:
     }
 
 
-def start_live_platform(var_dir: Path) -> Iterator[LivePlatform]:
-    port = free_port()
-    log_path = var_dir / "launcher.log"
-    env = process_env(APG_VAR_DIR=str(var_dir), APG_SCHEDULER_HEARTBEAT_SECONDS="1")
+def spawn(argv: list[str], log_path: Path, env: dict[str, str]) -> subprocess.Popen[str]:
+    """Start a process for a test: output to ``log_path``, own process group, dies with the test run."""
     with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "apg_wbpm.launcher", "--port", str(port), "--var-dir", str(var_dir)],
+        return subprocess.Popen(
+            argv,
             cwd=ROOT,
             env=env,
             stdout=log,
@@ -81,7 +79,19 @@ def start_live_platform(var_dir: Path) -> Iterator[LivePlatform]:
             start_new_session=True,
             preexec_fn=die_with_parent,
         )
-    live = LivePlatform(port=port, process=process, log_path=log_path)
+
+
+def launch(var_dir: Path, *options: str) -> LivePlatform:
+    """Run the launcher of ``make run`` on a free port against the test database."""
+    port = free_port()
+    log_path = var_dir / "launcher.log"
+    argv = [sys.executable, "-m", "apg_wbpm.launcher", "--port", str(port), "--var-dir", str(var_dir), *options]
+    env = process_env(APG_VAR_DIR=str(var_dir), APG_SCHEDULER_HEARTBEAT_SECONDS="1")
+    return LivePlatform(port=port, process=spawn(argv, log_path, env), log_path=log_path)
+
+
+def start_live_platform(var_dir: Path) -> Iterator[LivePlatform]:
+    live = launch(var_dir)
     try:
         wait_for_banner(live, timeout=120)
         yield live

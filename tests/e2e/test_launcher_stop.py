@@ -3,44 +3,20 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import psutil
 import pytest
 
-from apg_wbpm.embedded import free_port
-from apg_wbpm.launcher import die_with_parent
 from tests.conftest import Platform
-from tests.live import ROOT, LivePlatform, process_env, wait_for_banner
+from tests.live import launch, wait_for_banner
 
 pytestmark = pytest.mark.live
 
 
 def test_sigint_stops_web_worker_and_scheduler(platform: Platform, tmp_path: Path) -> None:
-    port = free_port()
-    log_path = tmp_path / "launcher.log"
-    with log_path.open("w") as log:
-        launcher = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "apg_wbpm.launcher",
-                "--port",
-                str(port),
-                "--var-dir",
-                str(tmp_path),
-                "--skip-setup",
-            ],
-            cwd=ROOT,
-            env=process_env(APG_VAR_DIR=str(tmp_path)),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
-    live = LivePlatform(port=port, process=launcher, log_path=log_path)  # type: ignore[arg-type]
+    live = launch(tmp_path, "--skip-setup")
+    launcher = live.process
     try:
         wait_for_banner(live, timeout=120)
         children = psutil.Process(launcher.pid).children(recursive=True)

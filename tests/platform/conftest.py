@@ -19,9 +19,8 @@ from django.conf import settings
 
 from apg_wbpm.celery import app
 from apg_wbpm.embedded import EmbeddedRedis, free_port
-from apg_wbpm.launcher import die_with_parent
 from tests.conftest import Platform
-from tests.live import ROOT, process_env
+from tests.live import process_env, spawn
 
 WORKER_START_SECONDS = 60
 WORKER_STOP_SECONDS = 30
@@ -42,36 +41,27 @@ def start_worker(log_path: Path) -> Worker:
     namespace = settings.REDIS_NAMESPACE
     queue = f"{namespace}.solo"
     hostname = f"solo@{namespace}"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "apg_wbpm",
-                "worker",
-                "--pool",
-                "solo",
-                "--concurrency",
-                "1",
-                "--loglevel",
-                "INFO",
-                "--hostname",
-                hostname,
-                "--queues",
-                f"{settings.CELERY_TASK_DEFAULT_QUEUE},{queue}",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=process_env(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            preexec_fn=die_with_parent,
-        )
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "apg_wbpm",
+        "worker",
+        "--pool",
+        "solo",
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "INFO",
+        "--hostname",
+        hostname,
+        "--queues",
+        f"{settings.CELERY_TASK_DEFAULT_QUEUE},{queue}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    process = spawn(argv, log_path, process_env())
     return Worker(hostname=hostname, queue=queue, process=process, log_path=log_path)
 
 
