@@ -1,0 +1,240 @@
+"""Persistent state of the engine, one set of tables per tenant schema.
+
+Definitions are stored once per deployment and versioned by key; instances point at a
+version. Active tokens are rows that exist while a token waits; history (activity
+instances, variable changes, operator actions, incidents) is append-only: rows are added,
+and an activity instance row only gains its end. Ids are time-ordered UUIDs (v7), so new
+rows land at the end of their indexes.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from uuid6 import uuid7
+
+
+def new_id() -> uuid.UUID:
+    """A time-ordered UUID (v7)."""
+    return uuid7()  # type: ignore[no-any-return]
+
+
+class Deployment(models.Model):
+    """One uploaded BPMN file. Identical XML is deployed once: the checksum is unique."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    name = models.CharField(max_length=255, blank=True)
+    source_xml = models.TextField()
+    checksum = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the XML bytes")
+    deployed_by = models.CharField(max_length=150, blank=True)
+    deployed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-deployed_at"]
+
+    def __str__(self) -> str:
+        return self.name or str(self.id)
+
+
+class ProcessDefinition(models.Model):
+    """An executable process of a deployment: ``key`` is the process id, versions count from 1."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    deployment = models.ForeignKey(Deployment, on_delete=models.PROTECT, related_name="definitions")
+    key = models.CharField(max_length=255)
+    version = models.PositiveIntegerField()
+    name = models.CharField(max_length=255, blank=True)
+    deployed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["key", "-version"]
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="engine_definition_key_version")]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class InstanceState(models.TextChoices):
+    ACTIVE = "active"
+    SUSPENDED = "suspended"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+# The only state changes a service may make (STYLE: lifecycles are explicit state machines).
+INSTANCE_TRANSITIONS: dict[str, frozenset[str]] = {
+    InstanceState.ACTIVE: frozenset(
+        {InstanceState.SUSPENDED, InstanceState.COMPLETED, InstanceState.CANCELLED, InstanceState.FAILED}
+    ),
+    InstanceState.SUSPENDED: frozenset({InstanceState.ACTIVE, InstanceState.CANCELLED}),
+    InstanceState.COMPLETED: frozenset(),
+    InstanceState.CANCELLED: frozenset(),
+    InstanceState.FAILED: frozenset(),
+}
+
+
+class ProcessInstance(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="instances")
+    business_key = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=InstanceState.choices, default=InstanceState.ACTIVE)
+    variables = models.JSONField(default=dict)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent_token_id = models.UUIDField(null=True, blank=True, help_text="The call activity's token that waits")
+    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="descendants")
+    started_by = models.CharField(max_length=150, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    revision = models.PositiveIntegerField(default=0, help_text="Incremented by every applied trigger")
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            models.Index(fields=["state", "-started_at", "-id"], name="engine_instance_state_start"),
+            models.Index(fields=["definition", "state"], name="engine_instance_definition"),
+            models.Index(fields=["business_key"], name="engine_instance_business_key", condition=~Q(business_key="")),
+            models.Index(fields=["root"], name="engine_instance_root", condition=Q(root__isnull=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.definition_id} {self.id}"
+
+
+class Token(models.Model):
+    """A token that waits at an element (a user task, a receive task, a join, a child instance)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tokens")
+    element_id = models.CharField(max_length=255)
+    scope_id = models.UUIDField(null=True, blank=True, help_text="The token of the enclosing scope")
+    state = models.CharField(max_length=32)
+    data = models.JSONField(default=dict, help_text="Loop counters, multi-instance bookkeeping, local variables")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["instance"], name="engine_token_instance")]
+
+    def __str__(self) -> str:
+        return f"token {self.id} at {self.element_id}"
+
+
+class ActivityState(models.TextChoices):
+    ACTIVE = "active"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+
+
+class ActivityInstance(models.Model):
+    """History: one row per visit of an element by a token."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="activities")
+    element_id = models.CharField(max_length=255)
+    element_type = models.CharField(max_length=64)
+    element_name = models.CharField(max_length=255, blank=True)
+    token_id = models.UUIDField()
+    state = models.CharField(max_length=16, choices=ActivityState.choices, default=ActivityState.ACTIVE)
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    duration_ms = models.BigIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [models.Index(fields=["instance", "started_at"], name="engine_activity_instance")]
+
+    def __str__(self) -> str:
+        return f"{self.element_id} ({self.state})"
+
+
+class VariableChange(models.Model):
+    """History: every value a variable of an instance took, and who or what set it."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="variable_changes")
+    name = models.CharField(max_length=255)
+    value = models.JSONField(null=True)
+    activity_instance_id = models.UUIDField(null=True, blank=True)
+    changed_by = models.CharField(max_length=150, blank=True, help_text="A user, or empty for the engine")
+    changed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+        indexes = [models.Index(fields=["instance", "name"], name="engine_variable_instance_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} of {self.instance_id}"
+
+
+class OperatorActionKind(models.TextChoices):
+    SUSPEND = "suspend"
+    RESUME = "resume"
+    CANCEL = "cancel"
+    MODIFY = "modify"
+    SET_VARIABLES = "set-variables"
+
+
+class OperatorAction(models.Model):
+    """Audit: who changed a running instance by hand, how and why."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="operator_actions")
+    kind = models.CharField(max_length=32, choices=OperatorActionKind.choices)
+    actor = models.CharField(max_length=150)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict)
+    performed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["performed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor}"
+
+
+class Incident(models.Model):
+    """A token that cannot go on (an expression failed, a handler raised) until an operator acts."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="incidents")
+    token_id = models.UUIDField(null=True, blank=True)
+    element_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=64)
+    message = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["instance"], name="engine_incident_open", condition=Q(resolved_at=None))]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.element_id}"
+
+
+class ExternalTask(models.Model):
+    """Work for an external worker, fetched and locked by topic (Camunda's external-task pattern)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="external_tasks")
+    token_id = models.UUIDField()
+    element_id = models.CharField(max_length=255)
+    topic = models.CharField(max_length=255)
+    priority = models.IntegerField(default=0)
+    worker_id = models.CharField(max_length=255, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    retries = models.IntegerField(null=True, blank=True, help_text="Set by the worker's first failure report")
+    error_message = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-priority", "created_at"]
+        indexes = [models.Index(fields=["topic", "-priority", "created_at"], name="engine_external_task_topic")]
+
+    def __str__(self) -> str:
+        return f"{self.topic} for {self.element_id}"
