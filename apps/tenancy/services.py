@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
@@ -84,10 +84,20 @@ def provision_tenant(
     return result
 
 
+# Django admin permissions each role's group holds, by app label and permission kind.
+ADMIN_PERMISSIONS_BY_ROLE: dict[Role, list[tuple[str, str]]] = {
+    Role.OPERATOR: [("engine", "view")],
+}
+
+
 def ensure_role_groups() -> None:
-    """Create one group per role in the current schema."""
+    """Create one group per role in the current schema, with its admin permissions."""
     for role in Role:
-        Group.objects.get_or_create(name=role.value)
+        group, _ = Group.objects.get_or_create(name=role.value)
+        for app_label, kind in ADMIN_PERMISSIONS_BY_ROLE.get(role, []):
+            group.permissions.add(
+                *Permission.objects.filter(content_type__app_label=app_label, codename__startswith=f"{kind}_")
+            )
 
 
 def ensure_user(spec: UserSpec, *, reset_password: bool) -> tuple[AbstractUser, bool]:

@@ -123,3 +123,14 @@ def test_a_known_host_is_remembered_for_the_configured_time(alpha: TenantInfo, s
     assert client.get("/accounts/login/").status_code == 200  # still remembered by this process
     forget_cached_tenants()
     assert client.get("/accounts/login/").status_code == 404
+
+
+def test_operators_see_the_engine_in_the_tenant_admin_but_cannot_change_it(alpha: TenantInfo) -> None:
+    client = login(alpha, "operator")
+    index = client.get("/admin/")
+    assert index.status_code == 200
+    assert b"Process instances" in index.content
+    assert b"Users" not in index.content  # managing people is the tenant admin's
+    assert client.get("/admin/engine/processinstance/").status_code == 200
+    assert client.get("/admin/engine/processinstance/add/").status_code == 403
+    assert client.get("/admin/auth/user/").status_code == 403
