@@ -1,0 +1,199 @@
+"""Execution rules, run on executable processes only: can this engine run every part as written?
+
+Every finding is an error (bar ``feature-ignored``), because deploying a model the engine would
+run differently from what it says is worse than refusing it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from apps.engine.bpmn.checking import Compile, ProcessCheck, describe_scope
+from apps.engine.bpmn.problems import Problem, error, warning
+from apps.engine.bpmn.spec import (
+    Activity,
+    BusinessRuleTask,
+    CallActivity,
+    Expression,
+    ExtensionConfig,
+    MultiInstance,
+    ProcessSpec,
+    ReceiveTask,
+    Scope,
+    ScriptTask,
+    SendTask,
+    ServiceTask,
+    StandardLoop,
+    StartEvent,
+)
+from apps.engine.bpmn.support import Support, describe_node, node_support
+
+# Script formats and the compiler each one goes to: a script, or one expression whose value is
+# the result.
+SCRIPT_FORMATS = {"": "script", "apg": "script", "expression": "expression", "feel": "expression", "juel": "expression"}
+EXPRESSION_LANGUAGES = frozenset({"", "apg", "expression", "feel", "juel"})
+WORKER_TASKS = (ServiceTask, SendTask, BusinessRuleTask)
+
+
+def check_support(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    for node in scope.nodes.values():
+        support = node_support(node)
+        if support is Support.NOT_YET:
+            message = (
+                f"The {describe_node(node)} '{node.id}' is not executable yet: timer, message, signal and error "
+                "events, boundary events, event-based gateways and event subprocesses come in a later release."
+            )
+            yield error("unsupported-element", message, node.id, node.line)
+        elif support is Support.UNSUPPORTED:
+            message = f"The {describe_node(node)} '{node.id}' is not supported by this engine."
+            yield error("unsupported-element", message, node.id, node.line)
+
+
+def check_features(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """Report settings an element asks for that the engine would not honour."""
+    owners: list[tuple[str, str, int | None, ExtensionConfig]] = []
+    if isinstance(scope, ProcessSpec):
+        owners.append((f"process '{scope.id}'", scope.id, scope.line, scope.extensions))
+    owners += [(f"{describe_node(n)} '{n.id}'", n.id, n.line, n.extensions) for n in scope.nodes.values()]
+    owners += [(f"sequence flow '{f.id}'", f.id, f.line, f.extensions) for f in scope.flows.values()]
+    for owner, element_id, line, extensions in owners:
+        for feature in extensions.unsupported:
+            message = f"The {owner} uses {feature.describe()}, which this engine does not execute."
+            yield error("unsupported-feature", message, element_id, feature.line or line)
+        for feature in extensions.ignored:
+            message = f"The {owner} has {feature.describe()}; it is ignored."
+            yield warning("feature-ignored", message, element_id, feature.line or line)
+
+
+def check_expressions(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """Every condition, loop and multi-instance expression and mapping must compile."""
+    expressions = [expression for node in scope.nodes.values() for expression in node.expressions()]
+    expressions += [flow.condition for flow in scope.flows.values() if flow.condition is not None]
+    for expression in expressions:
+        language = (expression.language or "").strip().lower()
+        if language not in EXPRESSION_LANGUAGES and "feel" not in language:
+            message = f"The expression language '{expression.language}' on '{expression.element_id}' is not supported."
+            yield error("expression-language-unsupported", message, expression.element_id, expression.line)
+        elif check.context.compile_expression is not None:
+            subject = f"The expression '{excerpt(expression.text)}'"
+            yield from compile_source(check.context.compile_expression, expression, "expression-invalid", subject)
+
+
+def check_scripts(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    for node in scope.nodes.values():
+        if not isinstance(node, ScriptTask):
+            continue
+        script = node.script
+        if script is None or not script.text:
+            message = f"The script task '{node.id}' has no script to run."
+            yield error("script-missing", message, node.id, node.line)
+            continue
+        target = SCRIPT_FORMATS.get(script.script_format)
+        if target is None:
+            accepted = ", ".join(repr(name) for name in SCRIPT_FORMATS if name)
+            message = (
+                f"The script format '{script.script_format}' of '{node.id}' is not supported: "
+                f"give none, or one of {accepted}."
+            )
+            yield error("script-format-unsupported", message, node.id, script.line)
+            continue
+        compile_text = check.context.compile_script if target == "script" else check.context.compile_expression
+        if compile_text is not None:
+            source = Expression(script.text, node.id, script.line)
+            yield from compile_source(compile_text, source, "script-invalid", f"The script of '{node.id}'")
+
+
+def excerpt(text: str, length: int = 60) -> str:
+    """Shorten ``text`` to one line of at most ``length`` characters for a message."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= length else flat[: length - 1] + "…"
+
+
+def compile_source(compile_text: Compile, source: Expression, code: str, subject: str) -> Iterator[Problem]:
+    """Compile ``source``; an exception carrying ``message`` (and maybe ``position``) is a problem.
+
+    Any other exception is a fault of the compiler, not of the model, and is raised.
+    """
+    try:
+        compile_text(source.text)
+    except Exception as exc:
+        reason = getattr(exc, "message", None)
+        if not isinstance(reason, str):
+            raise
+        position = getattr(exc, "position", None)
+        where = f" at {position}" if position is not None else ""
+        yield error(code, f"{subject} does not compile{where}: {reason}", source.element_id, source.line)
+
+
+def check_implementations(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    for node in scope.nodes.values():
+        if not isinstance(node, WORKER_TASKS):
+            continue
+        implementation = node.extensions.implementation
+        if implementation is None:
+            hint = " (sending a message by messageRef comes with message events)" if isinstance(node, SendTask) else ""
+            message = (
+                f"The {describe_node(node)} '{node.id}' names no implementation: give it a handler "
+                f"(camunda:class or camunda:delegateExpression) or an external topic{hint}."
+            )
+            yield error("implementation-missing", message, node.id, node.line)
+        elif implementation.kind == "decision":
+            message = (
+                f"The {describe_node(node)} '{node.id}' calls decision '{implementation.name}'; "
+                "decisions are not executable yet."
+            )
+            yield error("unsupported-feature", message, node.id, node.line)
+
+
+def check_call_activities(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    processes = check.context.definitions.processes
+    for node in scope.nodes.values():
+        if not isinstance(node, CallActivity) or isinstance(node.called_element, Expression):
+            continue
+        key = node.called_element
+        if not key:
+            message = f"The call activity '{node.id}' names no process to call (calledElement)."
+            yield error("call-activity-key-missing", message, node.id, node.line)
+        elif key in processes and not processes[key].is_executable:
+            message = f"The call activity '{node.id}' calls process '{key}', which is not executable."
+            yield error("call-activity-unknown-key", message, node.id, node.line)
+        elif key not in processes and key not in check.context.known_process_keys:
+            message = (
+                f"The call activity '{node.id}' calls process '{key}', which is neither in this file nor deployed."
+            )
+            yield error("call-activity-unknown-key", message, node.id, node.line)
+
+
+def check_receive_tasks(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    for node in scope.nodes.values():
+        if isinstance(node, ReceiveTask) and not node.message_ref:
+            message = f"The receive task '{node.id}' names no message to wait for (messageRef)."
+            yield error("message-ref-missing", message, node.id, node.line)
+
+
+def check_loops(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    for node in scope.nodes.values():
+        loop = node.loop if isinstance(node, Activity) else None
+        if isinstance(loop, MultiInstance) and loop.cardinality is None and loop.collection is None:
+            message = (
+                f"The multi-instance {describe_node(node)} '{node.id}' has neither a loopCardinality nor a "
+                "collection (camunda:collection or zeebe:loopCharacteristics inputCollection)."
+            )
+            yield error("multi-instance-input-missing", message, node.id, loop.line or node.line)
+        elif isinstance(loop, StandardLoop) and loop.condition is None and loop.maximum is None:
+            message = f"The loop of {describe_node(node)} '{node.id}' has neither a loopCondition nor a loopMaximum."
+            yield error("loop-condition-missing", message, node.id, loop.line or node.line)
+
+
+def check_none_start_events(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    none_starts = [
+        node_id
+        for node_id in scope.start_node_ids
+        if isinstance(node := scope.nodes[node_id], StartEvent) and not node.event_definitions
+    ]
+    if len(none_starts) > 1:
+        message = (
+            f"The {describe_scope(scope)} has {len(none_starts)} none start events "
+            f"({', '.join(none_starts)}); the engine cannot tell which one to start."
+        )
+        yield error("start-event-ambiguous", message, scope.id, scope.line)

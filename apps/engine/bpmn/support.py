@@ -1,0 +1,139 @@
+"""Which parsed elements the engine executes now, which come later, and which it does not run.
+
+The answer is data, one row per spec class or event definition, so widening support is a
+change of row. docs/bpmn-support.md describes the same tables in prose.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from enum import StrEnum
+
+from apps.engine.bpmn.spec import (
+    Activity,
+    BoundaryEvent,
+    BusinessRuleTask,
+    CallActivity,
+    CancelEventDefinition,
+    CompensateEventDefinition,
+    ComplexGateway,
+    ConditionalEventDefinition,
+    EndEvent,
+    ErrorEventDefinition,
+    EscalationEventDefinition,
+    Event,
+    EventBasedGateway,
+    EventDefinition,
+    ExclusiveGateway,
+    FlowNode,
+    InclusiveGateway,
+    IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    LinkEventDefinition,
+    ManualTask,
+    MessageEventDefinition,
+    ParallelGateway,
+    ReceiveTask,
+    ScriptTask,
+    SendTask,
+    ServiceTask,
+    SignalEventDefinition,
+    StartEvent,
+    SubProcess,
+    Task,
+    TerminateEventDefinition,
+    TimerEventDefinition,
+    UnknownEventDefinition,
+    UnsupportedNode,
+    UserTask,
+)
+
+
+class Support(StrEnum):
+    EXECUTABLE = "executable"
+    NOT_YET = "not-executable-yet"
+    UNSUPPORTED = "unsupported"
+
+
+NODE_SUPPORT: Mapping[type[FlowNode], Support] = {
+    Task: Support.EXECUTABLE,
+    UserTask: Support.EXECUTABLE,
+    ManualTask: Support.EXECUTABLE,
+    ScriptTask: Support.EXECUTABLE,
+    ServiceTask: Support.EXECUTABLE,
+    SendTask: Support.EXECUTABLE,
+    ReceiveTask: Support.EXECUTABLE,
+    BusinessRuleTask: Support.EXECUTABLE,
+    CallActivity: Support.EXECUTABLE,
+    ExclusiveGateway: Support.EXECUTABLE,
+    ParallelGateway: Support.EXECUTABLE,
+    InclusiveGateway: Support.EXECUTABLE,
+    EventBasedGateway: Support.NOT_YET,
+    ComplexGateway: Support.UNSUPPORTED,
+    UnsupportedNode: Support.UNSUPPORTED,
+}
+# An event without an event definition (a "none" event).
+NONE_EVENT_SUPPORT: Mapping[type[Event], Support] = {
+    StartEvent: Support.EXECUTABLE,
+    EndEvent: Support.EXECUTABLE,
+    IntermediateThrowEvent: Support.NOT_YET,
+    IntermediateCatchEvent: Support.UNSUPPORTED,
+    BoundaryEvent: Support.UNSUPPORTED,
+}
+EVENT_DEFINITION_SUPPORT: Mapping[type[EventDefinition], Support] = {
+    MessageEventDefinition: Support.NOT_YET,
+    TimerEventDefinition: Support.NOT_YET,
+    SignalEventDefinition: Support.NOT_YET,
+    ErrorEventDefinition: Support.NOT_YET,
+    EscalationEventDefinition: Support.UNSUPPORTED,
+    CompensateEventDefinition: Support.UNSUPPORTED,
+    ConditionalEventDefinition: Support.UNSUPPORTED,
+    LinkEventDefinition: Support.UNSUPPORTED,
+    CancelEventDefinition: Support.UNSUPPORTED,
+    UnknownEventDefinition: Support.UNSUPPORTED,
+}
+SUBPROCESS_SUPPORT: Mapping[str, Support] = {
+    "subProcess": Support.EXECUTABLE,
+    "transaction": Support.UNSUPPORTED,
+    "adHocSubProcess": Support.UNSUPPORTED,
+}
+
+
+def node_support(node: FlowNode) -> Support:
+    """Tell whether the engine executes ``node`` in an executable process."""
+    if isinstance(node, Event):
+        return _event_support(node)
+    if isinstance(node, Activity) and node.is_for_compensation:
+        return Support.UNSUPPORTED
+    if isinstance(node, SubProcess):
+        return Support.NOT_YET if node.triggered_by_event else SUBPROCESS_SUPPORT.get(node.tag, Support.UNSUPPORTED)
+    return NODE_SUPPORT.get(type(node), Support.UNSUPPORTED)
+
+
+def _event_support(event: Event) -> Support:
+    definitions = event.event_definitions
+    if not definitions:
+        return NONE_EVENT_SUPPORT.get(type(event), Support.UNSUPPORTED)
+    if len(definitions) > 1:
+        return Support.UNSUPPORTED
+    definition = definitions[0]
+    if isinstance(definition, TerminateEventDefinition):
+        return Support.EXECUTABLE if isinstance(event, EndEvent) else Support.UNSUPPORTED
+    return EVENT_DEFINITION_SUPPORT.get(type(definition), Support.UNSUPPORTED)
+
+
+def describe_node(node: FlowNode) -> str:
+    """Name the kind of node the way a modeler shows it: 'timer start event', 'event subprocess'."""
+    words = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", node.tag).lower()
+    if isinstance(node, Activity) and node.is_for_compensation:
+        return f"compensation {words}"
+    if isinstance(node, SubProcess) and node.triggered_by_event:
+        return "event subprocess"
+    if isinstance(node, Event) and len(node.event_definitions) > 1:
+        return f"multiple {words}"
+    if isinstance(node, Event) and node.event_definitions:
+        definition = node.event_definitions[0]
+        kind = definition.tag if isinstance(definition, UnknownEventDefinition) else definition.kind
+        return f"{kind} {words}"
+    return words
