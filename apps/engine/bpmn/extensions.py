@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from apps.engine.bpmn.extension_spec import (
+    NO_EXTENSIONS,
     CallMapping,
     Expression,
     ExtensionConfig,
@@ -97,14 +98,19 @@ class ExtensionReader:
     correlation_key: Expression | None = None
 
     def build(self) -> ExtensionConfig:
-        """Freeze what was read: lists become tuples, dicts read-only mappings."""
+        """Freeze what was read (lists become tuples, dicts read-only mappings).
+
+        Most elements set nothing and share ``NO_EXTENSIONS``.
+        """
         implementation, conflicts = self._choose_implementation()
-        values: dict[str, Any] = {"implementation": implementation}
-        for config_field in fields(ExtensionConfig):
-            if config_field.name != "implementation":
-                values[config_field.name] = _frozen(getattr(self, config_field.name))
-        values["ignored"] += conflicts
-        return ExtensionConfig(**values)
+        values: dict[str, Any] = {
+            name: _frozen(value) for name in CONFIG_FIELDS if (value := getattr(self, name)) != READER_DEFAULTS[name]
+        }
+        if conflicts:
+            values["ignored"] = (*values.get("ignored", ()), *conflicts)
+        if implementation is None and not values:
+            return NO_EXTENSIONS
+        return ExtensionConfig(implementation=implementation, **values)
 
     def _choose_implementation(self) -> tuple[Implementation | None, tuple[Feature, ...]]:
         """Take the first implementation given (Camunda before Zeebe); any other one is ignored."""
@@ -121,6 +127,11 @@ class ExtensionReader:
             if other != chosen
         )
         return chosen, conflicts
+
+
+# The settings a reader hands on to ExtensionConfig as they are (the implementation is chosen).
+CONFIG_FIELDS = tuple(item.name for item in fields(ExtensionConfig) if item.name != "implementation")
+READER_DEFAULTS = {name: getattr(ExtensionReader("", ""), name) for name in CONFIG_FIELDS}
 
 
 def _frozen(value: object) -> object:
