@@ -1,0 +1,22 @@
+"""The engine's interpreter: pure functions from (compiled process, snapshot, trigger) to a diff."""
+
+from apps.engine.runtime.compiled import CompiledProcess
+from apps.engine.runtime.interpreter import TriggerRejected, complete, start
+from apps.engine.runtime.state import Snapshot, Token, TokenState
+from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, Wait, apply_step
+
+__all__ = [
+    "ActivityRecord",
+    "CompiledProcess",
+    "IncidentRecord",
+    "Outcome",
+    "Snapshot",
+    "Step",
+    "Token",
+    "TokenState",
+    "TriggerRejected",
+    "Wait",
+    "apply_step",
+    "complete",
+    "start",
+]

@@ -1,0 +1,79 @@
+"""Tasks: pass-through, script, service (registered handler or external topic), user, receive."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from apps.engine.bpmn import spec
+from apps.engine.runtime.flows import outgoing_after_activity
+from apps.engine.runtime.interpreter import TokenStopped
+
+if TYPE_CHECKING:
+    from apps.engine.runtime.interpreter import Run
+    from apps.engine.runtime.state import Token
+
+
+def enter_pass_through(run: Run, token: Token, node: spec.FlowNode) -> None:
+    """Task and manual task: done as soon as reached."""
+    run.begin_activity(token, node)
+    run.leave(token, outgoing_after_activity(run, node))
+
+
+def enter_script_task(run: Run, token: Token, node: spec.ScriptTask) -> None:
+    from apps.engine.expressions import EvaluationError
+
+    run.begin_activity(token, node)
+    if node.script is not None:
+        try:
+            assignments = run.process.scripts[node.script].run(run.variables, now=run.now)
+        except EvaluationError as error:
+            raise TokenStopped("script-failed", f"The script of {node.id!r} failed: {error}") from error
+        run.set_variables(assignments)
+    run.leave(token, outgoing_after_activity(run, node))
+
+
+def enter_service_task(run: Run, token: Token, node: spec.FlowNode) -> None:
+    """A registered handler runs now; an external topic makes the token wait for a worker.
+    Send and business rule tasks run the same way when they name an implementation."""
+    run.begin_activity(token, node)
+    implementation = node.extensions.implementation
+    if implementation is None:
+        run.leave(token, outgoing_after_activity(run, node))
+        return
+    if implementation.kind == "external":
+        details: dict[str, Any] = {"topic": implementation.name, "priority": run.value(node.extensions.priority)}
+        run.wait(token, node, "external-task", details)
+        return
+    handler = run.handlers.get(implementation.name)
+    if handler is None:
+        raise TokenStopped("handler-unknown", f"No handler is registered under {implementation.name!r}.")
+    try:
+        produced = handler(dict(run.variables))
+    except Exception as error:  # any failure of a handler becomes the token's incident
+        message = f"{implementation.name!r} raised {type(error).__name__}: {error}"
+        raise TokenStopped("handler-failed", message) from error
+    if produced:
+        run.set_variables(produced)
+    run.leave(token, outgoing_after_activity(run, node))
+
+
+def enter_user_task(run: Run, token: Token, node: spec.FlowNode) -> None:
+    """Wait for a person; the task's assignment is evaluated now, as Camunda does on creation."""
+    run.begin_activity(token, node)
+    settings = node.extensions
+    details = {
+        "name": node.name or node.id,
+        "assignee": run.value(settings.assignee),
+        "candidate_users": [run.value(value) for value in settings.candidate_users],
+        "candidate_groups": [run.value(value) for value in settings.candidate_groups],
+        "due_date": run.value(settings.due_date),
+        "follow_up_date": run.value(settings.follow_up_date),
+        "priority": run.value(settings.priority),
+        "form_key": settings.form_key,
+    }
+    run.wait(token, node, "user-task", details)
+
+
+def enter_receive_task(run: Run, token: Token, node: spec.ReceiveTask) -> None:
+    run.begin_activity(token, node)
+    run.wait(token, node, "message", {"message_ref": node.message_ref})

@@ -1,0 +1,74 @@
+"""A process spec with its expressions compiled and its graph indexed, built once per definition."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from functools import lru_cache
+from typing import Any, Protocol
+
+from apps.engine.bpmn import spec
+
+
+class Evaluable(Protocol):
+    def evaluate(self, variables: Mapping[str, Any], *, now: Any = None) -> Any: ...
+
+
+class Runnable(Protocol):
+    def run(self, variables: Mapping[str, Any], *, now: Any = None) -> dict[str, Any]: ...
+
+
+class CompiledProcess:
+    """Read-only and shared by every run of the definition (the interpreter keeps no state here)."""
+
+    def __init__(
+        self,
+        process: spec.ProcessSpec,
+        compile_expression: Callable[[str], Evaluable],
+        compile_script: Callable[[str], Runnable],
+    ) -> None:
+        self.spec = process
+        self.nodes: dict[str, spec.FlowNode] = dict(process.nodes)
+        self.flows: dict[str, spec.SequenceFlow] = dict(process.flows)
+        for subprocess in process.scopes.values():
+            self.nodes.update(subprocess.nodes)
+            self.flows.update(subprocess.flows)
+        self.expressions: dict[spec.Expression, Evaluable] = {}
+        self.scripts: dict[spec.Script, Runnable] = {}
+        for node in self.nodes.values():
+            for expression in node.expressions():
+                self.expressions[expression] = compile_expression(expression.text)
+            if isinstance(node, spec.ScriptTask) and node.script is not None:
+                self.scripts[node.script] = compile_script(node.script.text)
+        for flow in self.flows.values():
+            if flow.condition is not None:
+                self.expressions[flow.condition] = compile_expression(flow.condition.text)
+        self._successors: dict[str, tuple[str, ...]] = {
+            node_id: tuple(self.flows[flow_id].target for flow_id in node.outgoing)
+            for node_id, node in self.nodes.items()
+        }
+        self.reaches = lru_cache(maxsize=4096)(self._reaches)
+
+    def start_node_ids(self, scope_element_id: str | None) -> tuple[str, ...]:
+        """The none start events of the process (None) or of an embedded subprocess."""
+        if scope_element_id is None:
+            candidates = self.spec.start_node_ids
+        else:
+            candidates = self.spec.scopes[scope_element_id].start_node_ids
+        return tuple(
+            node_id
+            for node_id in candidates
+            if isinstance(self.nodes[node_id], spec.StartEvent) and not self.nodes[node_id].event_definitions  # type: ignore[attr-defined]
+        )
+
+    def _reaches(self, source: str, target: str) -> bool:
+        """Whether a token at ``source`` can still arrive at ``target`` by sequence flows."""
+        seen = {source}
+        frontier = [source]
+        while frontier:
+            for successor in self._successors.get(frontier.pop(), ()):
+                if successor == target:
+                    return True
+                if successor not in seen:
+                    seen.add(successor)
+                    frontier.append(successor)
+        return False

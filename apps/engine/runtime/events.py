@@ -1,0 +1,31 @@
+"""Start and end events (none and terminate). Timers, messages and signals come with their issue."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from apps.engine.bpmn import spec
+from apps.engine.runtime.flows import outgoing_after_activity
+from apps.engine.runtime.step import Outcome
+
+if TYPE_CHECKING:
+    from apps.engine.runtime.interpreter import Run
+    from apps.engine.runtime.state import Token
+
+
+def enter_start_event(run: Run, token: Token, node: spec.FlowNode) -> None:
+    run.begin_activity(token, node)
+    run.leave(token, outgoing_after_activity(run, node))
+
+
+def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
+    run.begin_activity(token, node)
+    run.end_activity(token)
+    if any(isinstance(definition, spec.TerminateEventDefinition) for definition in node.event_definitions):
+        run.tokens.pop(token.id, None)
+        scope_id = token.scope_id
+        run.remove_scope_contents(scope_id)
+        if scope_id is None:
+            run.step.outcome = Outcome.TERMINATED
+            return
+    run.consume(token)

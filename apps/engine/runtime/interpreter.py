@@ -1,0 +1,251 @@
+"""The interpreter: moves tokens through a compiled process until every token waits or ends.
+
+Pure: no database, no clock, no randomness of its own. The caller passes the instance's
+snapshot, the trigger, the time and an id factory, and gets back a ``Step`` (the diff) that the
+store writes in one transaction. Behaviour per element family lives in ``events``,
+``activities``, ``gateways`` and ``subprocesses``; this module holds the run loop and the
+operations they share.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any
+
+from apps.engine.bpmn import spec
+from apps.engine.runtime.compiled import CompiledProcess
+from apps.engine.runtime.state import Snapshot, Token, TokenState
+from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, Wait
+
+ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
+
+
+class TriggerRejected(Exception):
+    """The trigger does not apply to this instance (unknown token, token not waiting). Nothing changed."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class TokenStopped(Exception):
+    """Raised inside a behaviour to stop the current token with an incident."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.message = message
+
+
+class Run:
+    """One application of one trigger. Behaviours call its methods; nothing else mutates it."""
+
+    def __init__(
+        self,
+        process: CompiledProcess,
+        snapshot: Snapshot,
+        *,
+        now: datetime,
+        new_id: Callable[[], str],
+        handlers: Mapping[str, ServiceHandler] | None = None,
+    ) -> None:
+        self.process = process
+        self.now = now
+        self.new_id = new_id
+        self.handlers = handlers or {}
+        self.original = {token_id: token.copy() for token_id, token in snapshot.tokens.items()}
+        self.tokens: dict[str, Token] = {token_id: token.copy() for token_id, token in snapshot.tokens.items()}
+        self.variables: dict[str, Any] = dict(snapshot.variables)
+        self.step = Step()
+        self.queue: deque[tuple[Token, str]] = deque()
+
+    # --- the loop ---------------------------------------------------------------------------
+
+    def arrive(self, token: Token, node_id: str, via: str | None = None) -> None:
+        """Queue ``token`` to enter ``node_id`` (by flow ``via``)."""
+        token.element_id = node_id
+        token.data.pop("via", None)
+        if via is not None:
+            token.data["via"] = via
+        self.tokens[token.id] = token
+        self.queue.append((token, node_id))
+
+    def settle(self) -> Step:
+        """Enter queued tokens until none is left and no waiting join can fire; return the diff."""
+        from apps.engine.runtime.gateways import fire_ready_inclusive_joins
+        from apps.engine.runtime.registry import behaviour_for
+
+        while True:
+            while self.queue:
+                token, node_id = self.queue.popleft()
+                if self.tokens.get(token.id) is not token:
+                    continue  # removed meanwhile (a terminate end event)
+                node = self.process.nodes[node_id]
+                self.step.visited.append(node_id)
+                try:
+                    behaviour_for(node)(self, token, node)
+                except TokenStopped as stop:
+                    self.stop_with_incident(token, node, stop.kind, stop.message)
+            if not fire_ready_inclusive_joins(self):
+                break
+        self._finish()
+        return self.step
+
+    def _finish(self) -> None:
+        if self.step.outcome is None and not self.tokens:
+            self.step.outcome = Outcome.COMPLETED
+        for token_id, token in self.tokens.items():
+            before = self.original.get(token_id)
+            if before is None:
+                self.step.tokens_added[token_id] = token
+            elif before != token:
+                self.step.tokens_changed[token_id] = token
+        self.step.tokens_removed = set(self.original) - set(self.tokens)
+
+    # --- operations for behaviours ------------------------------------------------------------
+
+    def begin_activity(self, token: Token, node: spec.FlowNode) -> None:
+        record = ActivityRecord(
+            id=self.new_id(),
+            element_id=node.id,
+            element_type=node.tag,
+            element_name=node.name or "",
+            token_id=token.id,
+            started_at=self.now,
+        )
+        self.step.activities[record.id] = record
+        token.data["activity"] = record.id
+
+    def end_activity(self, token: Token, state: str = "completed") -> None:
+        activity_id = token.data.pop("activity", None)
+        if activity_id is None:
+            return
+        record = self.step.activities.get(activity_id)
+        if record is None:  # started by an earlier trigger: the store fills in the rest
+            record = ActivityRecord(activity_id, token.element_id, "", "", token.id, self.now)
+            self.step.activities[activity_id] = record
+        record.ended_at = self.now
+        record.state = state
+
+    def leave(self, token: Token, flow_ids: list[str]) -> None:
+        """End the token's activity and send it (and copies of it) along ``flow_ids``."""
+        self.end_activity(token)
+        token.state = TokenState.WAITING  # the state only matters once it waits again
+        if not flow_ids:
+            self.consume(token)
+            return
+        for index, flow_id in enumerate(flow_ids):
+            moving = token if index == 0 else Token(self.new_id(), token.element_id, token.scope_id, token.state)
+            if index > 0:
+                moving.data = {}
+            self.arrive(moving, self.process.flows[flow_id].target, via=flow_id)
+
+    def wait(self, token: Token, node: spec.FlowNode, kind: str, details: dict[str, Any] | None = None) -> None:
+        token.state = TokenState.WAITING
+        token.data["wait"] = kind
+        self.step.waits.append(Wait(kind, token.id, node.id, details or {}))
+
+    def consume(self, token: Token) -> None:
+        """The token ends here; a scope left without tokens completes."""
+        self.tokens.pop(token.id, None)
+        from apps.engine.runtime.subprocesses import complete_scope_if_empty
+
+        complete_scope_if_empty(self, token.scope_id)
+
+    def remove_scope_contents(self, scope_id: str | None) -> None:
+        """Remove every token inside ``scope_id`` (at any depth), cancelling their activities and waits."""
+        doomed = [token for token in self.tokens.values() if self.is_inside(token, scope_id)]
+        for token in doomed:
+            self.end_activity(token, state="cancelled")
+            if token.data.get("wait"):
+                self.step.cancelled_waits.append(token.id)
+            self.tokens.pop(token.id, None)
+
+    def is_inside(self, token: Token, scope_id: str | None) -> bool:
+        if scope_id is None:
+            return True
+        parent = token.scope_id
+        while parent is not None:
+            if parent == scope_id:
+                return True
+            holder = self.tokens.get(parent)
+            parent = holder.scope_id if holder is not None else None
+        return False
+
+    def set_variables(self, values: Mapping[str, Any]) -> None:
+        for name, value in values.items():
+            self.variables[name] = value
+            self.step.variables[name] = value
+
+    def evaluate(self, expression: spec.Expression) -> Any:
+        from apps.engine.expressions import EvaluationError
+
+        try:
+            return self.process.expressions[expression].evaluate(self.variables, now=self.now)
+        except EvaluationError as error:
+            raise TokenStopped("expression-failed", f"{expression.text!r} failed: {error}") from error
+
+    def value(self, value: spec.Value | None) -> Any:
+        """A literal from the model, or the value of its expression."""
+        return self.evaluate(value) if isinstance(value, spec.Expression) else value
+
+    def stop_with_incident(self, token: Token, node: spec.FlowNode, kind: str, message: str) -> None:
+        token.element_id = node.id
+        token.state = TokenState.WAITING
+        token.data["wait"] = "incident"
+        self.step.incidents.append(IncidentRecord(token.id, node.id, kind, message))
+
+
+# --- triggers -------------------------------------------------------------------------------
+
+
+def start(
+    process: CompiledProcess,
+    variables: Mapping[str, Any],
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """Start an instance at the process's none start event with ``variables``."""
+    run = Run(process, Snapshot(), now=now, new_id=new_id, handlers=handlers)
+    run.set_variables(variables)
+    start_ids = process.start_node_ids(None)
+    if len(start_ids) != 1:
+        raise TriggerRejected("no-start-event", f"The process {process.spec.id!r} has no single none start event.")
+    run.arrive(Token(new_id(), start_ids[0], None, TokenState.WAITING), start_ids[0])
+    return run.settle()
+
+
+def complete(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    variables: Mapping[str, Any],
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    expected_wait: str | None = None,
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """The thing a token waits for happened (a task completed, a message arrived): move it on."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    token = run.tokens.get(token_id)
+    if token is None or token.state is not TokenState.WAITING or not token.data.get("wait"):
+        raise TriggerRejected("token-not-waiting", f"No token {token_id} waits in this instance.")
+    wait = token.data["wait"]
+    if wait == "incident" or (expected_wait is not None and wait != expected_wait):
+        raise TriggerRejected("token-not-waiting", f"The token {token_id} waits for {wait}, not {expected_wait}.")
+    node = process.nodes[token.element_id]
+    run.set_variables(variables)
+    token.data.pop("wait")
+    from apps.engine.runtime.flows import outgoing_after_activity
+
+    try:
+        run.leave(token, outgoing_after_activity(run, node))
+    except TokenStopped as stop:
+        run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()

@@ -1,0 +1,37 @@
+"""The state of one instance as the interpreter sees it: its waiting tokens and its variables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class TokenState(StrEnum):
+    WAITING = "waiting"  # at a user, receive, external or call activity, for its trigger
+    JOINING = "joining"  # arrived at a joining gateway, for the other branches
+    SCOPE = "scope"  # holds an embedded subprocess open while tokens run inside it
+
+
+@dataclass(slots=True)
+class Token:
+    """A token. ``scope_id`` is the id of the SCOPE token of the subprocess it runs in (None: the
+    process itself). ``data`` holds what the element needs across triggers (the activity
+    instance it started, the flow it arrived by)."""
+
+    id: str
+    element_id: str
+    scope_id: str | None
+    state: TokenState
+    data: dict[str, Any] = field(default_factory=dict)
+
+    def copy(self) -> Token:
+        return Token(self.id, self.element_id, self.scope_id, self.state, dict(self.data))
+
+
+@dataclass(slots=True)
+class Snapshot:
+    """What a trigger starts from: the instance's waiting tokens by id and its variables."""
+
+    tokens: dict[str, Token] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,74 @@
+"""What one trigger changed: the interpreter's only output, applied by the store in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from apps.engine.runtime.state import Snapshot, Token
+
+
+class Outcome(StrEnum):
+    COMPLETED = "completed"  # every token reached an end
+    TERMINATED = "terminated"  # a terminate end event ended the process
+
+
+@dataclass(slots=True)
+class ActivityRecord:
+    """History of one visit of an element. A record whose ``ended_at`` is None is still active."""
+
+    id: str
+    element_id: str
+    element_type: str
+    element_name: str
+    token_id: str
+    started_at: datetime
+    ended_at: datetime | None = None
+    state: str = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Something the shell must create for a token that now waits: a human task, an external
+    task, a message subscription or a child instance, named by ``kind``."""
+
+    kind: str
+    token_id: str
+    element_id: str
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    token_id: str
+    element_id: str
+    kind: str
+    message: str
+
+
+@dataclass(slots=True)
+class Step:
+    """The diff of one trigger. ``visited`` lists the element ids entered, in order."""
+
+    tokens_added: dict[str, Token] = field(default_factory=dict)
+    tokens_changed: dict[str, Token] = field(default_factory=dict)
+    tokens_removed: set[str] = field(default_factory=set)
+    variables: dict[str, Any] = field(default_factory=dict)
+    activities: dict[str, ActivityRecord] = field(default_factory=dict)
+    waits: list[Wait] = field(default_factory=list)
+    cancelled_waits: list[str] = field(default_factory=list)
+    incidents: list[IncidentRecord] = field(default_factory=list)
+    visited: list[str] = field(default_factory=list)
+    outcome: Outcome | None = None
+
+
+def apply_step(snapshot: Snapshot, step: Step) -> Snapshot:
+    """The snapshot after ``step``: what the store writes, done in memory (tests, benchmarks)."""
+    tokens = {
+        token_id: token.copy() for token_id, token in snapshot.tokens.items() if token_id not in step.tokens_removed
+    }
+    for token_id, token in (*step.tokens_added.items(), *step.tokens_changed.items()):
+        tokens[token_id] = token.copy()
+    return Snapshot(tokens=tokens, variables={**snapshot.variables, **step.variables})
