@@ -28,7 +28,7 @@ def enter_script_task(run: Run, token: Token, node: spec.ScriptTask) -> None:
             assignments = run.process.scripts[node.script].run(run.variables, now=run.now)
         except EvaluationError as error:
             raise TokenStopped("script-failed", f"The script of {node.id!r} failed: {error}") from error
-        run.set_variables(assignments)
+        run.set_variables(assignments, token)
     run.leave(token, outgoing_after_activity(run, node))
 
 
@@ -53,7 +53,7 @@ def enter_service_task(run: Run, token: Token, node: spec.FlowNode) -> None:
         message = f"{implementation.name!r} raised {type(error).__name__}: {error}"
         raise TokenStopped("handler-failed", message) from error
     if produced:
-        run.set_variables(produced)
+        run.set_variables(produced, token)
     run.leave(token, outgoing_after_activity(run, node))
 
 

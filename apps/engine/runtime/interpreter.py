@@ -17,7 +17,7 @@ from typing import Any
 from apps.engine.bpmn import spec
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.state import Snapshot, Token, TokenState
-from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, Wait
+from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, VariableChangeRecord, Wait
 
 ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
 
@@ -125,7 +125,7 @@ class Run:
             return
         record = self.step.activities.get(activity_id)
         if record is None:  # started by an earlier trigger: the store fills in the rest
-            record = ActivityRecord(activity_id, token.element_id, "", "", token.id, self.now)
+            record = ActivityRecord(activity_id, token.element_id, "", "", token.id, self.now, started_here=False)
             self.step.activities[activity_id] = record
         record.ended_at = self.now
         record.state = state
@@ -146,6 +146,8 @@ class Run:
     def wait(self, token: Token, node: spec.FlowNode, kind: str, details: dict[str, Any] | None = None) -> None:
         token.state = TokenState.WAITING
         token.data["wait"] = kind
+        if details:
+            token.data["details"] = details  # kept with the token until the wait ends
         self.step.waits.append(Wait(kind, token.id, node.id, details or {}))
 
     def consume(self, token: Token) -> None:
@@ -175,10 +177,15 @@ class Run:
             parent = holder.scope_id if holder is not None else None
         return False
 
-    def set_variables(self, values: Mapping[str, Any]) -> None:
+    def set_variables(
+        self, values: Mapping[str, Any], token: Token | None = None, *, from_trigger: bool = False
+    ) -> None:
+        """Set instance variables; ``token`` names the activity that set them, for the history."""
+        activity_id = token.data.get("activity") if token is not None else None
         for name, value in values.items():
             self.variables[name] = value
             self.step.variables[name] = value
+            self.step.variable_changes.append(VariableChangeRecord(name, value, activity_id, from_trigger))
 
     def evaluate(self, expression: spec.Expression) -> Any:
         from apps.engine.expressions import EvaluationError
@@ -212,7 +219,7 @@ def start(
 ) -> Step:
     """Start an instance at the process's none start event with ``variables``."""
     run = Run(process, Snapshot(), now=now, new_id=new_id, handlers=handlers)
-    run.set_variables(variables)
+    run.set_variables(variables, from_trigger=True)
     start_ids = process.start_node_ids(None)
     if len(start_ids) != 1:
         raise TriggerRejected("no-start-event", f"The process {process.spec.id!r} has no single none start event.")
@@ -237,10 +244,11 @@ def complete(
     if token is None or token.state is not TokenState.WAITING or not token.data.get("wait"):
         raise TriggerRejected("token-not-waiting", f"No token {token_id} waits in this instance.")
     wait = token.data["wait"]
+    token.data.pop("details", None)
     if wait == "incident" or (expected_wait is not None and wait != expected_wait):
         raise TriggerRejected("token-not-waiting", f"The token {token_id} waits for {wait}, not {expected_wait}.")
     node = process.nodes[token.element_id]
-    run.set_variables(variables)
+    run.set_variables(variables, token, from_trigger=True)
     token.data.pop("wait")
     from apps.engine.runtime.flows import outgoing_after_activity
 

@@ -27,6 +27,7 @@ class ActivityRecord:
     started_at: datetime
     ended_at: datetime | None = None
     state: str = "active"
+    started_here: bool = True  # False: started by an earlier trigger, only its end is new
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,14 @@ class IncidentRecord:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class VariableChangeRecord:
+    name: str
+    value: Any
+    activity_id: str | None
+    from_trigger: bool  # given by whoever sent the trigger, not computed by the process
+
+
 @dataclass(slots=True)
 class Step:
     """The diff of one trigger. ``visited`` lists the element ids entered, in order."""
@@ -55,7 +64,8 @@ class Step:
     tokens_added: dict[str, Token] = field(default_factory=dict)
     tokens_changed: dict[str, Token] = field(default_factory=dict)
     tokens_removed: set[str] = field(default_factory=set)
-    variables: dict[str, Any] = field(default_factory=dict)
+    variables: dict[str, Any] = field(default_factory=dict)  # the last value of each variable set
+    variable_changes: list[VariableChangeRecord] = field(default_factory=list)  # every assignment, in order
     activities: dict[str, ActivityRecord] = field(default_factory=dict)
     waits: list[Wait] = field(default_factory=list)
     cancelled_waits: list[str] = field(default_factory=list)

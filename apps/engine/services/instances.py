@@ -1,0 +1,90 @@
+"""Starting instances and moving waiting tokens on: one transaction per trigger."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from uuid6 import uuid7
+
+from apps.engine import runtime
+from apps.engine.handlers import Handler, registered_handlers
+from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance
+from apps.engine.services.compiled import compiled_process
+from apps.engine.services.store import load_snapshot, write_step
+
+
+class InstanceNotActive(Exception):
+    """The instance is suspended or ended; the trigger was not applied."""
+
+
+def _new_id() -> str:
+    return str(uuid7())
+
+
+def latest_definition(key: str) -> ProcessDefinition:
+    """The newest version of ``key``; ProcessDefinition.DoesNotExist when none is deployed."""
+    return ProcessDefinition.objects.select_related("deployment").filter(key=key).order_by("-version")[:1].get()
+
+
+def start_instance(
+    definition: ProcessDefinition,
+    variables: Mapping[str, Any],
+    *,
+    business_key: str = "",
+    started_by: str = "",
+    handlers: Mapping[str, Handler] | None = None,
+) -> ProcessInstance:
+    """Create an instance of ``definition`` and run it until every token waits or ends."""
+    process = compiled_process(definition)
+    now = timezone.now()
+    with transaction.atomic():
+        instance = ProcessInstance.objects.create(
+            id=uuid.UUID(_new_id()),
+            definition=definition,
+            business_key=business_key,
+            started_by=started_by,
+            started_at=now,
+            variables={},
+        )
+        step = runtime.start(process, variables, now=now, new_id=_new_id, handlers=handlers or registered_handlers())
+        write_step(instance, step, now=now, actor=started_by)
+    return instance
+
+
+def complete_wait(
+    instance_id: uuid.UUID,
+    token_id: str,
+    variables: Mapping[str, Any],
+    *,
+    actor: str = "",
+    expected_wait: str | None = None,
+    handlers: Mapping[str, Handler] | None = None,
+) -> ProcessInstance:
+    """What the token waits for happened: apply it under the instance's lock.
+
+    Raises ``runtime.TriggerRejected`` or ``InstanceNotActive`` having changed nothing.
+    """
+    with transaction.atomic():
+        instance = (
+            ProcessInstance.objects.select_for_update().select_related("definition__deployment").get(id=instance_id)
+        )
+        if instance.state != InstanceState.ACTIVE:
+            raise InstanceNotActive(f"The instance is {instance.state}.")
+        process = compiled_process(instance.definition)
+        now = timezone.now()
+        step = runtime.complete(
+            process,
+            load_snapshot(instance),
+            token_id,
+            variables,
+            now=now,
+            new_id=_new_id,
+            expected_wait=expected_wait,
+            handlers=handlers or registered_handlers(),
+        )
+        write_step(instance, step, now=now, actor=actor)
+    return instance

@@ -1,0 +1,142 @@
+"""Reading an instance into a snapshot and writing a step back: the imperative shell of the engine.
+
+Callers hold a transaction and the instance row's lock (``SELECT ... FOR UPDATE``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from django.db.models import F
+
+from apps.engine.models import (
+    ActivityInstance,
+    ExternalTask,
+    Incident,
+    InstanceState,
+    ProcessInstance,
+    Token,
+    VariableChange,
+)
+from apps.engine.runtime import Snapshot, Step
+from apps.engine.runtime import Token as TokenState
+from apps.engine.runtime import TokenState as TokenKind
+
+
+def load_snapshot(instance: ProcessInstance) -> Snapshot:
+    tokens = {
+        str(row.id): TokenState(
+            str(row.id), row.element_id, str(row.scope_id) if row.scope_id else None, TokenKind(row.state), row.data
+        )
+        for row in Token.objects.filter(instance=instance)
+    }
+    return Snapshot(tokens=tokens, variables=dict(instance.variables))
+
+
+def _row(instance: ProcessInstance, token: TokenState, now: datetime) -> Token:
+    return Token(
+        id=uuid.UUID(token.id),
+        instance=instance,
+        element_id=token.element_id,
+        scope_id=uuid.UUID(token.scope_id) if token.scope_id else None,
+        state=token.state.value,
+        data=token.data,
+        created_at=now,
+    )
+
+
+def write_step(instance: ProcessInstance, step: Step, *, now: datetime, actor: str = "") -> None:
+    """Write everything ``step`` changed, with bulk statements."""
+    if step.tokens_removed:
+        Token.objects.filter(id__in=[uuid.UUID(token_id) for token_id in step.tokens_removed]).delete()
+    if step.tokens_added:
+        Token.objects.bulk_create([_row(instance, token, now) for token in step.tokens_added.values()])
+    if step.tokens_changed:
+        Token.objects.bulk_update(
+            [_row(instance, token, now) for token in step.tokens_changed.values()],
+            ["element_id", "scope_id", "state", "data"],
+        )
+    _write_history(instance, step, now)
+    if step.cancelled_waits:
+        ExternalTask.objects.filter(token_id__in=[uuid.UUID(token_id) for token_id in step.cancelled_waits]).delete()
+    ExternalTask.objects.bulk_create(
+        [
+            ExternalTask(
+                instance=instance,
+                token_id=uuid.UUID(wait.token_id),
+                element_id=wait.element_id,
+                topic=wait.details["topic"],
+                priority=int(wait.details.get("priority") or 0),
+                created_at=now,
+            )
+            for wait in step.waits
+            if wait.kind == "external-task"
+        ]
+    )
+    Incident.objects.bulk_create(
+        [
+            Incident(
+                instance=instance,
+                token_id=uuid.UUID(incident.token_id),
+                element_id=incident.element_id,
+                kind=incident.kind,
+                message=incident.message,
+                created_at=now,
+            )
+            for incident in step.incidents
+        ]
+    )
+    VariableChange.objects.bulk_create(
+        [
+            VariableChange(
+                instance=instance,
+                name=change.name,
+                value=change.value,
+                activity_instance_id=uuid.UUID(change.activity_id) if change.activity_id else None,
+                changed_by=actor if change.from_trigger else "",
+                changed_at=now,
+            )
+            for change in step.variable_changes
+        ]
+    )
+    fields = ["revision"]
+    instance.revision = F("revision") + 1  # type: ignore[assignment]
+    if step.variables:
+        instance.variables = {**instance.variables, **step.variables}
+        fields.append("variables")
+    if step.outcome is not None:
+        instance.state = InstanceState.COMPLETED  # a terminate end event completes the instance too
+        instance.ended_at = now
+        fields += ["state", "ended_at"]
+    instance.save(update_fields=fields)
+    instance.refresh_from_db(fields=["revision"])
+
+
+def _write_history(instance: ProcessInstance, step: Step, now: datetime) -> None:
+    started = [record for record in step.activities.values() if record.started_here]
+    ActivityInstance.objects.bulk_create(
+        [
+            ActivityInstance(
+                id=uuid.UUID(record.id),
+                instance=instance,
+                element_id=record.element_id,
+                element_type=record.element_type,
+                element_name=record.element_name,
+                token_id=uuid.UUID(record.token_id),
+                state=record.state,
+                started_at=record.started_at,
+                ended_at=record.ended_at,
+                duration_ms=0 if record.ended_at is not None else None,
+            )
+            for record in started
+        ]
+    )
+    for record in step.activities.values():
+        if not record.started_here and record.ended_at is not None:
+            row = ActivityInstance.objects.filter(id=uuid.UUID(record.id)).only("started_at").first()
+            if row is not None:
+                duration = int((record.ended_at - row.started_at).total_seconds() * 1000)
+                ActivityInstance.objects.filter(id=row.id).update(
+                    ended_at=record.ended_at, state=record.state, duration_ms=duration
+                )
