@@ -225,7 +225,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
-    "ENUM_NAME_OVERRIDES": {"ProblemCodeEnum": "apg_wbpm.api.problems.ProblemCode"},
+    "ENUM_NAME_OVERRIDES": {
+        "ProblemCodeEnum": "apg_wbpm.api.problems.ProblemCode",
+        "InstanceStateEnum": "apps.engine.models.InstanceState",
+        "ActivityStateEnum": "apps.engine.models.ActivityState",
+    },
 }
 
 # --- Celery: Redis broker; the database rows are the truth, a message only wakes a worker.

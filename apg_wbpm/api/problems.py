@@ -33,6 +33,7 @@ class ProblemCode(StrEnum):
     NOT_ACCEPTABLE = "not_acceptable"
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     CONFLICT = "conflict"
+    MODEL_INVALID = "model_invalid"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     THROTTLED = "throttled"
     SERVER_ERROR = "server_error"
@@ -44,6 +45,18 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = ProblemCode.CONFLICT.value
+
+
+class ModelInvalid(exceptions.APIException):
+    """A BPMN model has errors; ``problems`` lists every one (severity, code, element, line, message)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The model has errors; see `problems`."
+    default_code = ProblemCode.MODEL_INVALID.value
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.problem_extra = {"problems": problems}
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -66,6 +79,7 @@ _CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
     (exceptions.Throttled, ProblemCode.THROTTLED, "Too many requests"),
     (Conflict, ProblemCode.CONFLICT, "Conflict"),
     (PayloadTooLarge, ProblemCode.PAYLOAD_TOO_LARGE, "Payload too large"),
+    (ModelInvalid, ProblemCode.MODEL_INVALID, "The model is not valid"),
 ]
 
 # Token errors raised by authentication carry their own codes; these stay stable.
@@ -142,6 +156,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     code, title = _classify(exc)
     extra: dict[str, Any] = {}
     headers: dict[str, str] = {}
+    extra.update(getattr(exc, "problem_extra", {}))
     if isinstance(exc, exceptions.ValidationError):
         detail = "One or more fields are invalid; see `errors`."
         extra["errors"] = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}

@@ -17,6 +17,12 @@ OPERATIONS = {
     ("/api/v1/users/", "get"),
     ("/api/v1/users/", "post"),
     ("/api/v1/users/{id}/", "get"),
+    ("/api/v1/deployments/", "post"),
+    ("/api/v1/deployments/validate/", "post"),
+    ("/api/v1/process-definitions/", "get"),
+    ("/api/v1/process-definitions/{id}/", "get"),
+    ("/api/v1/process-definitions/key/{key}/start/", "post"),
+    ("/api/v1/process-instances/{id}/", "get"),
 }
 PROBLEM_SCHEMA = {"schema": {"$ref": "#/components/schemas/Problem"}}
 

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rest_framework import serializers
+
+from apps.engine.bpmn import Problem
+from apps.engine.models import ActivityInstance, ProcessDefinition, ProcessInstance, Token
+
+
+def problem_dict(problem: Problem) -> dict[str, Any]:
+    return {
+        "severity": problem.severity,
+        "code": problem.code,
+        "element_id": problem.element_id,
+        "line": problem.line,
+        "message": problem.message,
+    }
+
+
+class ModelProblemSerializer(serializers.Serializer[Any]):
+    """One problem found in a BPMN model."""
+
+    severity = serializers.ChoiceField(choices=["error", "warning"])
+    code = serializers.CharField()
+    element_id = serializers.CharField(allow_null=True)
+    line = serializers.IntegerField(allow_null=True)
+    message = serializers.CharField()
+
+
+class DefinitionSerializer(serializers.ModelSerializer[ProcessDefinition]):
+    class Meta:
+        model = ProcessDefinition
+        fields = ["id", "key", "version", "name", "deployed_at"]
+
+
+class DefinitionDetailSerializer(DefinitionSerializer):
+    xml = serializers.CharField(source="deployment.source_xml", read_only=True)
+    deployed_by = serializers.CharField(source="deployment.deployed_by", read_only=True)
+
+    class Meta(DefinitionSerializer.Meta):
+        fields = [*DefinitionSerializer.Meta.fields, "deployed_by", "xml"]
+
+
+class DeploymentResultSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    created = serializers.BooleanField(help_text="False when identical XML was deployed before")
+    definitions = DefinitionSerializer(many=True)
+    warnings = ModelProblemSerializer(many=True)
+
+
+class ValidationResultSerializer(serializers.Serializer[Any]):
+    valid = serializers.BooleanField()
+    problems = ModelProblemSerializer(many=True)
+
+
+class StartSerializer(serializers.Serializer[Any]):
+    variables = serializers.DictField(required=False, default=dict)
+    business_key = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
+
+
+class TokenSerializer(serializers.ModelSerializer[Token]):
+    waits_for = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Token
+        fields = ["id", "element_id", "state", "waits_for", "created_at"]
+
+    def get_waits_for(self, token: Token) -> str | None:
+        value = token.data.get("wait")
+        return str(value) if value else None
+
+
+class ActivitySerializer(serializers.ModelSerializer[ActivityInstance]):
+    class Meta:
+        model = ActivityInstance
+        fields = [
+            "id",
+            "element_id",
+            "element_type",
+            "element_name",
+            "token_id",
+            "state",
+            "started_at",
+            "ended_at",
+            "duration_ms",
+        ]
+
+
+class InstanceSerializer(serializers.ModelSerializer[ProcessInstance]):
+    definition = DefinitionSerializer(read_only=True)
+
+    class Meta:
+        model = ProcessInstance
+        fields = ["id", "definition", "business_key", "state", "variables", "started_by", "started_at", "ended_at"]
+
+
+class InstanceDetailSerializer(InstanceSerializer):
+    tokens = TokenSerializer(many=True, read_only=True)
+    history = ActivitySerializer(many=True, read_only=True, source="activities")
+
+    class Meta(InstanceSerializer.Meta):
+        fields = [*InstanceSerializer.Meta.fields, "tokens", "history"]

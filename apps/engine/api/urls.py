@@ -1,0 +1,10 @@
+from rest_framework.routers import SimpleRouter
+
+from apps.engine.api import views
+
+router = SimpleRouter(trailing_slash=True)
+router.register("deployments", views.DeploymentViewSet, basename="deployment")
+router.register("process-definitions", views.DefinitionViewSet, basename="process-definition")
+router.register("process-instances", views.InstanceViewSet, basename="process-instance")
+
+urlpatterns = router.urls

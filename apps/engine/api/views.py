@@ -1,0 +1,129 @@
+"""The engine's REST API (deploy, validate, definitions, start, instances). Thin: parse, authorize,
+call a service, serialize."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.parsers import MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apg_wbpm.api.problems import ModelInvalid
+from apps.engine.api.parsers import TextXmlBytesParser, XmlBytesParser
+from apps.engine.api.serializers import (
+    DefinitionDetailSerializer,
+    DefinitionSerializer,
+    DeploymentResultSerializer,
+    InstanceDetailSerializer,
+    InstanceSerializer,
+    StartSerializer,
+    ValidationResultSerializer,
+    problem_dict,
+)
+from apps.engine.bpmn import has_errors
+from apps.engine.models import ProcessDefinition, ProcessInstance
+from apps.engine.services import deployments, instances
+from apps.tenancy.permissions import ActionPermission
+from apps.tenancy.roles import Action
+
+BPMN_BODY = {
+    "application/xml": {"type": "string", "format": "binary"},
+    "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
+}
+
+
+def model_bytes(request: Request) -> bytes:
+    """The BPMN file of a request: an XML body, or a multipart upload named ``file``."""
+    if isinstance(request.data, bytes):
+        data = request.data
+    else:
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ParseError("Send the BPMN XML as the body (Content-Type: application/xml) or as the file `file`.")
+        data = upload.read()
+    if not data.strip():
+        raise ParseError("The BPMN document is empty.")
+    return data
+
+
+class DeploymentViewSet(viewsets.GenericViewSet[Any]):
+    parser_classes = [XmlBytesParser, TextXmlBytesParser, MultiPartParser]
+    permission_classes = [ActionPermission]
+    required_actions = {"create": Action.DEPLOY_PROCESSES, "validate": Action.DESIGN_PROCESSES}
+    serializer_class = DeploymentResultSerializer
+
+    @extend_schema(
+        request=BPMN_BODY,
+        responses={201: DeploymentResultSerializer, 200: DeploymentResultSerializer},
+        summary="Deploy a BPMN file; identical XML is deployed once",
+    )
+    def create(self, request: Request) -> Response:
+        name = request.query_params.get("name", "") or getattr(request.FILES.get("file"), "name", "")
+        try:
+            result = deployments.deploy(model_bytes(request), name=name, deployed_by=request.user.get_username())
+        except deployments.DeploymentRefused as refused:
+            raise ModelInvalid([problem_dict(problem) for problem in refused.problems]) from refused
+        body = {
+            "id": result.deployment.id,
+            "name": result.deployment.name,
+            "created": result.created,
+            "definitions": result.definitions,
+            "warnings": [problem_dict(problem) for problem in result.problems],
+        }
+        code = status.HTTP_201_CREATED if result.created else status.HTTP_200_OK
+        return Response(DeploymentResultSerializer(body).data, status=code)
+
+    @extend_schema(request=BPMN_BODY, responses=ValidationResultSerializer, summary="Validate without deploying")
+    @action(detail=False, methods=["post"])
+    def validate(self, request: Request) -> Response:
+        problems = deployments.check_model(model_bytes(request))
+        body = {"valid": not has_errors(problems), "problems": [problem_dict(problem) for problem in problems]}
+        return Response(ValidationResultSerializer(body).data)
+
+
+class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ProcessDefinition]):
+    permission_classes = [ActionPermission]
+    required_action = Action.START_PROCESSES
+    queryset = ProcessDefinition.objects.select_related("deployment").order_by("key", "-version")
+
+    def get_serializer_class(self) -> type[DefinitionSerializer]:
+        return DefinitionDetailSerializer if self.action == "retrieve" else DefinitionSerializer
+
+    def get_queryset(self) -> Any:
+        queryset = super().get_queryset()
+        key = self.request.query_params.get("key")
+        return queryset.filter(key=key) if key else queryset
+
+    @extend_schema(
+        request=StartSerializer,
+        responses={201: InstanceSerializer},
+        summary="Start the latest version of a process by key",
+        examples=[OpenApiExample("Start", value={"variables": {"amount": 120}, "business_key": "order-42"})],
+    )
+    @action(detail=False, methods=["post"], url_path=r"key/(?P<key>[^/]+)/start")
+    def start(self, request: Request, key: str) -> Response:
+        serializer = StartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            definition = instances.latest_definition(key)
+        except ProcessDefinition.DoesNotExist as missing:
+            raise NotFound(f"No process with key {key!r} is deployed.") from missing
+        instance = instances.start_instance(
+            definition,
+            serializer.validated_data["variables"],
+            business_key=serializer.validated_data["business_key"],
+            started_by=request.user.get_username(),
+        )
+        return Response(InstanceSerializer(instance).data, status=status.HTTP_201_CREATED)
+
+
+class InstanceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[ProcessInstance]):
+    permission_classes = [ActionPermission]
+    required_action = Action.START_PROCESSES
+    serializer_class = InstanceDetailSerializer
+    queryset = ProcessInstance.objects.select_related("definition").prefetch_related("tokens", "activities")

@@ -1,0 +1,115 @@
+"""Deploy, validate, list definitions, start by key and read an instance over REST."""
+
+from __future__ import annotations
+
+from rest_framework.test import APIClient
+
+from tests.conftest import TenantInfo, access_token, api_client
+from tests.engine.runtime.harness import MODELS
+
+XML = "application/xml"
+
+
+def client_as(info: TenantInfo, username: str) -> APIClient:
+    client = api_client(info)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {access_token(info, username)}")
+    return client
+
+
+def model(name: str) -> bytes:
+    return (MODELS / f"{name}.bpmn").read_bytes()
+
+
+def test_a_designer_deploys_an_xml_body_once_and_again_gets_the_same_version(alpha: TenantInfo) -> None:
+    designer = client_as(alpha, "designer")
+    first = designer.post("/api/v1/deployments/?name=approval.bpmn", model("user_task_decision"), content_type=XML)
+    again = designer.post("/api/v1/deployments/", model("user_task_decision"), content_type=XML)
+
+    assert first.status_code == 201, first.json()
+    assert again.status_code == 200
+    assert first.json()["name"] == "approval.bpmn" and first.json()["created"] is True
+    assert [(d["key"], d["version"]) for d in first.json()["definitions"]] == [("user_task_decision", 1)]
+    assert again.json()["id"] == first.json()["id"] and again.json()["created"] is False
+
+
+def test_a_bpmn_upload_deploys_too(alpha: TenantInfo) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("scripts.bpmn", model("straight_scripts"), content_type=XML)
+    response = client_as(alpha, "admin").post("/api/v1/deployments/", {"file": upload}, format="multipart")
+    assert response.status_code == 201
+    assert response.json()["name"] == "scripts.bpmn"
+
+
+def test_a_model_with_errors_is_refused_with_422_listing_every_problem(alpha: TenantInfo) -> None:
+    broken = model("exclusive_split").replace(b' default="to_small"', b"")
+    response = client_as(alpha, "designer").post("/api/v1/deployments/", broken, content_type=XML)
+
+    assert response.status_code == 422
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    assert body["code"] == "model_invalid"
+    errors = [
+        (problem["code"], problem["element_id"]) for problem in body["problems"] if problem["severity"] == "error"
+    ]
+    assert errors == [("gateway-condition-missing", "to_small")]
+    assert all({"severity", "code", "element_id", "line", "message"} <= problem.keys() for problem in body["problems"])
+    listing = client_as(alpha, "designer").get("/api/v1/process-definitions/")
+    assert listing.json() == []
+
+
+def test_validation_reports_problems_without_deploying(alpha: TenantInfo) -> None:
+    hostile = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><x>&e;</x>'
+    response = client_as(alpha, "designer").post("/api/v1/deployments/validate/", hostile, content_type=XML)
+
+    assert response.status_code == 200
+    assert response.json()["valid"] is False
+    assert [problem["code"] for problem in response.json()["problems"]] == ["xml-doctype-forbidden"]
+
+
+def test_workers_may_not_deploy(alpha: TenantInfo) -> None:
+    response = client_as(alpha, "worker").post("/api/v1/deployments/", model("straight_scripts"), content_type=XML)
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+
+
+def test_start_by_key_runs_the_latest_version_and_the_instance_shows_tokens_and_history(alpha: TenantInfo) -> None:
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("user_task_decision"), content_type=XML)
+    worker = client_as(alpha, "worker")
+
+    started = worker.post(
+        "/api/v1/process-definitions/key/user_task_decision/start/",
+        {"variables": {"requester": "ann"}, "business_key": "req-7"},
+        format="json",
+    )
+    assert started.status_code == 201, started.json()
+    assert started.json()["state"] == "active" and started.json()["business_key"] == "req-7"
+
+    detail = worker.get(f"/api/v1/process-instances/{started.json()['id']}/").json()
+    assert detail["variables"] == {"requester": "ann"}
+    assert [(token["element_id"], token["waits_for"]) for token in detail["tokens"]] == [("approve", "user-task")]
+    assert [(entry["element_id"], entry["state"]) for entry in detail["history"]] == [
+        ("start", "completed"),
+        ("approve", "active"),
+    ]
+    assert detail["started_by"] == "worker"
+
+
+def test_definitions_list_by_key_and_show_their_xml(alpha: TenantInfo) -> None:
+    designer = client_as(alpha, "designer")
+    designer.post("/api/v1/deployments/", model("straight_scripts"), content_type=XML)
+    listed = designer.get("/api/v1/process-definitions/?key=straight_scripts").json()
+    (definition,) = listed
+    detail = designer.get(f"/api/v1/process-definitions/{definition['id']}/").json()
+    assert detail["xml"].startswith('<?xml version="1.0" encoding="UTF-8"?>')
+    assert detail["deployed_by"] == "designer"
+
+
+def test_an_unknown_key_is_a_404_problem_and_bad_variables_a_400(alpha: TenantInfo) -> None:
+    worker = client_as(alpha, "worker")
+    missing = worker.post("/api/v1/process-definitions/key/nothing/start/", {}, format="json")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("straight_scripts"), content_type=XML)
+    bad = worker.post("/api/v1/process-definitions/key/straight_scripts/start/", {"variables": [1]}, format="json")
+    assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
