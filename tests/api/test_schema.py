@@ -23,6 +23,9 @@ OPERATIONS = {
     ("/api/v1/process-definitions/{id}/", "get"),
     ("/api/v1/process-definitions/key/{key}/start/", "post"),
     ("/api/v1/process-instances/{id}/", "get"),
+    ("/api/v1/process-instances/{id}/suspend/", "post"),
+    ("/api/v1/process-instances/{id}/resume/", "post"),
+    ("/api/v1/process-instances/{id}/cancel/", "post"),
 }
 PROBLEM_SCHEMA = {"schema": {"$ref": "#/components/schemas/Problem"}}
 

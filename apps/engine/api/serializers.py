@@ -60,6 +60,10 @@ class StartSerializer(serializers.Serializer[Any]):
     business_key = serializers.CharField(required=False, default="", allow_blank=True, max_length=255)
 
 
+class OperatorRequestSerializer(serializers.Serializer[Any]):
+    reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
+
+
 class TokenSerializer(serializers.ModelSerializer[Token]):
     waits_for = serializers.SerializerMethodField()
 

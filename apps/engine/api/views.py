@@ -13,7 +13,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apg_wbpm.api.problems import ModelInvalid
+from apg_wbpm.api.problems import Conflict, ModelInvalid
 from apps.engine.api.parsers import TextXmlBytesParser, XmlBytesParser
 from apps.engine.api.serializers import (
     DefinitionDetailSerializer,
@@ -21,13 +21,14 @@ from apps.engine.api.serializers import (
     DeploymentResultSerializer,
     InstanceDetailSerializer,
     InstanceSerializer,
+    OperatorRequestSerializer,
     StartSerializer,
     ValidationResultSerializer,
     problem_dict,
 )
 from apps.engine.bpmn import has_errors
 from apps.engine.models import ProcessDefinition, ProcessInstance
-from apps.engine.services import deployments, instances
+from apps.engine.services import deployments, instances, operations
 from apps.tenancy.permissions import ActionPermission
 from apps.tenancy.roles import Action
 
@@ -125,5 +126,35 @@ class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 class InstanceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[ProcessInstance]):
     permission_classes = [ActionPermission]
     required_action = Action.START_PROCESSES
+    required_actions = {
+        "suspend": Action.OPERATE_PROCESSES,
+        "resume": Action.OPERATE_PROCESSES,
+        "cancel": Action.OPERATE_PROCESSES,
+    }
     serializer_class = InstanceDetailSerializer
     queryset = ProcessInstance.objects.select_related("definition").prefetch_related("tokens", "activities")
+
+    def _operate(self, request: Request, pk: str, operation: Any) -> Response:
+        serializer = OperatorRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        instance = self.get_object()  # 404 for an unknown id
+        try:
+            operation(instance.id, actor=request.user.get_username(), reason=serializer.validated_data["reason"])
+        except operations.TransitionRefused as refused:
+            raise Conflict(str(refused)) from refused
+        return Response(self.get_serializer(self.get_queryset().get(id=instance.id)).data)
+
+    @extend_schema(request=OperatorRequestSerializer, summary="Suspend: triggers wait until it is resumed")
+    @action(detail=True, methods=["post"])
+    def suspend(self, request: Request, pk: str) -> Response:
+        return self._operate(request, pk, operations.suspend_instance)
+
+    @extend_schema(request=OperatorRequestSerializer, summary="Resume a suspended instance")
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str) -> Response:
+        return self._operate(request, pk, operations.resume_instance)
+
+    @extend_schema(request=OperatorRequestSerializer, summary="Cancel: end the instance and its open activities")
+    @action(detail=True, methods=["post"])
+    def cancel(self, request: Request, pk: str) -> Response:
+        return self._operate(request, pk, operations.cancel_instance)

@@ -1,0 +1,80 @@
+"""What operators do to a running instance by hand: suspend, resume, cancel. Each is audited."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.engine.models import (
+    INSTANCE_TRANSITIONS,
+    ActivityInstance,
+    ActivityState,
+    ExternalTask,
+    InstanceState,
+    OperatorAction,
+    OperatorActionKind,
+    ProcessInstance,
+    Token,
+)
+
+
+class TransitionRefused(Exception):
+    """The instance's state does not allow this; nothing changed."""
+
+
+def _locked(instance_id: uuid.UUID) -> ProcessInstance:
+    return ProcessInstance.objects.select_for_update().get(id=instance_id)
+
+
+def _move(instance: ProcessInstance, target: InstanceState) -> None:
+    if target not in INSTANCE_TRANSITIONS[instance.state]:
+        raise TransitionRefused(f"A {instance.state} instance cannot become {target}.")
+    instance.state = target
+
+
+def _audit(instance: ProcessInstance, kind: OperatorActionKind, actor: str, reason: str, **details: Any) -> None:
+    OperatorAction.objects.create(instance=instance, kind=kind, actor=actor, reason=reason, details=details)
+
+
+def suspend_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
+    """Stop applying triggers to the instance until it is resumed; its tokens stay where they are."""
+    with transaction.atomic():
+        instance = _locked(instance_id)
+        _move(instance, InstanceState.SUSPENDED)
+        instance.save(update_fields=["state"])
+        _audit(instance, OperatorActionKind.SUSPEND, actor, reason)
+    return instance
+
+
+def resume_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
+    with transaction.atomic():
+        instance = _locked(instance_id)
+        if instance.state != InstanceState.SUSPENDED:
+            raise TransitionRefused(f"Only a suspended instance can be resumed; this one is {instance.state}.")
+        _move(instance, InstanceState.ACTIVE)
+        instance.save(update_fields=["state"])
+        _audit(instance, OperatorActionKind.RESUME, actor, reason)
+    return instance
+
+
+def cancel_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
+    """End the instance now: its tokens are removed, its open activities end as cancelled."""
+    with transaction.atomic():
+        instance = _locked(instance_id)
+        _move(instance, InstanceState.CANCELLED)
+        now = timezone.now()
+        open_activities = ActivityInstance.objects.filter(instance=instance, ended_at=None)
+        cancelled = list(open_activities.values_list("element_id", flat=True))
+        open_activities.update(state=ActivityState.CANCELLED, ended_at=now)
+        Token.objects.filter(instance=instance).delete()
+        ExternalTask.objects.filter(instance=instance).delete()
+        instance.ended_at = now
+        instance.revision = F("revision") + 1  # type: ignore[assignment]
+        instance.save(update_fields=["state", "ended_at", "revision"])
+        instance.refresh_from_db(fields=["revision"])
+        _audit(instance, OperatorActionKind.CANCEL, actor, reason, cancelled_activities=cancelled)
+    return instance

@@ -1,0 +1,82 @@
+"""Operators suspend, resume and cancel instances; every action is recorded with who and why."""
+
+from __future__ import annotations
+
+import pytest
+from django_tenants.utils import schema_context
+
+from apps.engine.models import ActivityInstance, OperatorAction, ProcessInstance, Token
+from apps.engine.services.instances import InstanceNotActive, complete_wait
+from tests.conftest import TenantInfo
+from tests.engine.api.test_engine_api import XML, client_as, model
+
+
+def started(info: TenantInfo) -> str:
+    client_as(info, "designer").post("/api/v1/deployments/", model("user_task_decision"), content_type=XML)
+    response = client_as(info, "worker").post(
+        "/api/v1/process-definitions/key/user_task_decision/start/", {"variables": {"requester": "ann"}}, format="json"
+    )
+    return str(response.json()["id"])
+
+
+def test_a_suspended_instance_refuses_triggers_until_resumed(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    operator = client_as(alpha, "operator")
+
+    suspended = operator.post(f"/api/v1/process-instances/{instance_id}/suspend/", {"reason": "audit"}, format="json")
+    assert suspended.status_code == 200 and suspended.json()["state"] == "suspended"
+
+    with schema_context(alpha.schema):
+        token = Token.objects.get(instance_id=instance_id)
+        with pytest.raises(InstanceNotActive):
+            complete_wait(token.instance_id, str(token.id), {"decision": "yes"})
+        assert Token.objects.get(instance_id=instance_id).element_id == "approve"
+
+    resumed = operator.post(f"/api/v1/process-instances/{instance_id}/resume/", {}, format="json")
+    assert resumed.json()["state"] == "active"
+    with schema_context(alpha.schema):
+        complete_wait(token.instance_id, str(token.id), {"decision": "yes"})
+        assert ProcessInstance.objects.get(id=instance_id).state == "completed"
+        actions = list(OperatorAction.objects.filter(instance_id=instance_id).values_list("kind", "actor", "reason"))
+    assert actions == [("suspend", "operator", "audit"), ("resume", "operator", "")]
+
+
+def test_cancel_ends_the_instance_and_its_open_activities(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    operator = client_as(alpha, "operator")
+
+    url = f"/api/v1/process-instances/{instance_id}/cancel/"
+    cancelled = operator.post(url, {"reason": "duplicate"}, format="json")
+    assert cancelled.status_code == 200
+    body = cancelled.json()
+    assert body["state"] == "cancelled" and body["ended_at"] is not None and body["tokens"] == []
+    assert [(entry["element_id"], entry["state"]) for entry in body["history"]] == [
+        ("start", "completed"),
+        ("approve", "cancelled"),
+    ]
+    again = operator.post(url, {}, format="json")
+    assert again.status_code == 409 and again.json()["code"] == "conflict"
+    with schema_context(alpha.schema):
+        (action,) = OperatorAction.objects.filter(instance_id=instance_id)
+        assert (action.kind, action.reason, action.details) == (
+            "cancel",
+            "duplicate",
+            {"cancelled_activities": ["approve"]},
+        )
+        assert ActivityInstance.objects.get(instance_id=instance_id, element_id="approve").ended_at is not None
+
+
+def test_only_operators_and_admins_operate_instances(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    for username in ("worker", "designer"):
+        response = client_as(alpha, username).post(
+            f"/api/v1/process-instances/{instance_id}/cancel/", {}, format="json"
+        )
+        assert response.status_code == 403
+    with schema_context(alpha.schema):
+        assert ProcessInstance.objects.get(id=instance_id).state == "active"
+        assert not OperatorAction.objects.filter(instance_id=instance_id).exists()
+    missing = client_as(alpha, "admin").post(
+        "/api/v1/process-instances/0190a6c4-0000-7000-8000-000000000000/suspend/", {}, format="json"
+    )
+    assert missing.status_code == 404
