@@ -32,7 +32,7 @@ def _locked(instance_id: uuid.UUID) -> ProcessInstance:
 
 def _move(instance: ProcessInstance, target: InstanceState) -> None:
     if target not in INSTANCE_TRANSITIONS[instance.state]:
-        raise TransitionRefused(f"A {instance.state} instance cannot become {target}.")
+        raise TransitionRefused(f"The instance is {instance.state}; it cannot become {target}.")
     instance.state = target
 
 
@@ -40,25 +40,25 @@ def _audit(instance: ProcessInstance, kind: OperatorActionKind, actor: str, reas
     OperatorAction.objects.create(instance=instance, kind=kind, actor=actor, reason=reason, details=details)
 
 
-def suspend_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
-    """Stop applying triggers to the instance until it is resumed; its tokens stay where they are."""
+def _set_state(
+    instance_id: uuid.UUID, target: InstanceState, kind: OperatorActionKind, actor: str, reason: str
+) -> ProcessInstance:
     with transaction.atomic():
         instance = _locked(instance_id)
-        _move(instance, InstanceState.SUSPENDED)
+        _move(instance, target)
         instance.save(update_fields=["state"])
-        _audit(instance, OperatorActionKind.SUSPEND, actor, reason)
+        _audit(instance, kind, actor, reason)
     return instance
+
+
+def suspend_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
+    """Stop applying triggers to the instance until it is resumed; its tokens stay where they are."""
+    return _set_state(instance_id, InstanceState.SUSPENDED, OperatorActionKind.SUSPEND, actor, reason)
 
 
 def resume_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
-    with transaction.atomic():
-        instance = _locked(instance_id)
-        if instance.state != InstanceState.SUSPENDED:
-            raise TransitionRefused(f"Only a suspended instance can be resumed; this one is {instance.state}.")
-        _move(instance, InstanceState.ACTIVE)
-        instance.save(update_fields=["state"])
-        _audit(instance, OperatorActionKind.RESUME, actor, reason)
-    return instance
+    """Apply triggers again (only a suspended instance may be resumed)."""
+    return _set_state(instance_id, InstanceState.ACTIVE, OperatorActionKind.RESUME, actor, reason)
 
 
 def cancel_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:

@@ -80,3 +80,10 @@ def test_only_operators_and_admins_operate_instances(alpha: TenantInfo) -> None:
         "/api/v1/process-instances/0190a6c4-0000-7000-8000-000000000000/suspend/", {}, format="json"
     )
     assert missing.status_code == 404
+
+
+def test_an_active_instance_cannot_be_resumed(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    response = client_as(alpha, "operator").post(f"/api/v1/process-instances/{instance_id}/resume/", {}, format="json")
+    assert response.status_code == 409
+    assert response.json()["detail"] == "The instance is active; it cannot become active."
