@@ -37,6 +37,7 @@ class Action(StrEnum):
     OPERATE_PROCESSES = "operate-processes"
     START_PROCESSES = "start-processes"
     WORK_ON_TASKS = "work-on-tasks"
+    WORK_EXTERNAL_TASKS = "work-external-tasks"
     VIEW_ANALYTICS = "view-analytics"
 
 
@@ -45,7 +46,9 @@ ACTIONS_BY_ROLE: dict[Role, frozenset[Action]] = {
     Role.PROCESS_DESIGNER: frozenset(
         {Action.DESIGN_PROCESSES, Action.DEPLOY_PROCESSES, Action.START_PROCESSES, Action.VIEW_ANALYTICS}
     ),
-    Role.OPERATOR: frozenset({Action.OPERATE_PROCESSES, Action.START_PROCESSES, Action.VIEW_ANALYTICS}),
+    Role.OPERATOR: frozenset(
+        {Action.OPERATE_PROCESSES, Action.START_PROCESSES, Action.VIEW_ANALYTICS, Action.WORK_EXTERNAL_TASKS}
+    ),
     Role.TASK_WORKER: frozenset({Action.WORK_ON_TASKS, Action.START_PROCESSES}),
 }
 

@@ -127,7 +127,13 @@ def test_a_tenant_admin_creates_a_user_with_roles(alpha: TenantInfo, beta: Tenan
     me = api_client(alpha).get("/api/v1/me/", **bearer(token.json()["access"]))
     assert me.json()["actions"] == sorted(
         action.value
-        for action in (Action.OPERATE_PROCESSES, Action.START_PROCESSES, Action.VIEW_ANALYTICS, Action.WORK_ON_TASKS)
+        for action in (
+            Action.OPERATE_PROCESSES,
+            Action.START_PROCESSES,
+            Action.VIEW_ANALYTICS,
+            Action.WORK_ON_TASKS,
+            Action.WORK_EXTERNAL_TASKS,
+        )
     )
 
 
