@@ -64,6 +64,10 @@ class OperatorRequestSerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
 
 
+class SetVariablesSerializer(OperatorRequestSerializer):
+    variables = serializers.DictField(allow_empty=False)
+
+
 class TokenSerializer(serializers.ModelSerializer[Token]):
     waits_for = serializers.SerializerMethodField()
 

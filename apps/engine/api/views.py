@@ -22,6 +22,7 @@ from apps.engine.api.serializers import (
     InstanceDetailSerializer,
     InstanceSerializer,
     OperatorRequestSerializer,
+    SetVariablesSerializer,
     StartSerializer,
     ValidationResultSerializer,
     problem_dict,
@@ -130,6 +131,7 @@ class InstanceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Process
         "suspend": Action.OPERATE_PROCESSES,
         "resume": Action.OPERATE_PROCESSES,
         "cancel": Action.OPERATE_PROCESSES,
+        "variables": Action.OPERATE_PROCESSES,
     }
     serializer_class = InstanceDetailSerializer
     queryset = ProcessInstance.objects.select_related("definition").prefetch_related("tokens", "activities")
@@ -143,6 +145,20 @@ class InstanceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Process
         except operations.TransitionRefused as refused:
             raise Conflict(str(refused)) from refused
         return Response(self.get_serializer(self.get_queryset().get(id=instance.id)).data)
+
+    @extend_schema(request=SetVariablesSerializer, summary="Set variables by hand (recorded with who and why)")
+    @action(detail=True, methods=["post"])
+    def variables(self, request: Request, pk: str) -> Response:
+        serializer = SetVariablesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return self._operate(
+            request,
+            pk,
+            lambda instance_id, actor, reason: operations.set_variables(
+                instance_id, data["variables"], actor=actor, reason=reason
+            ),
+        )
 
     @extend_schema(request=OperatorRequestSerializer, summary="Suspend: triggers wait until it is resumed")
     @action(detail=True, methods=["post"])

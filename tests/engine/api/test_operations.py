@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.engine.models import ActivityInstance, OperatorAction, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, OperatorAction, ProcessInstance, Token, VariableChange
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from tests.conftest import TenantInfo
 from tests.engine.api.test_engine_api import XML, client_as, model
@@ -87,3 +87,25 @@ def test_an_active_instance_cannot_be_resumed(alpha: TenantInfo) -> None:
     response = client_as(alpha, "operator").post(f"/api/v1/process-instances/{instance_id}/resume/", {}, format="json")
     assert response.status_code == 409
     assert response.json()["detail"] == "The instance is active; it cannot become active."
+
+
+def test_operators_set_variables_with_history_and_audit(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    url = f"/api/v1/process-instances/{instance_id}/variables/"
+    operator = client_as(alpha, "operator")
+
+    response = operator.post(url, {"variables": {"limit": 500}, "reason": "raised by phone"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["variables"] == {"requester": "ann", "limit": 500}
+    with schema_context(alpha.schema):
+        change = VariableChange.objects.get(instance_id=instance_id, name="limit")
+        action = OperatorAction.objects.get(instance_id=instance_id)
+    assert (change.value, change.changed_by) == (500, "operator")
+    assert (action.kind, action.reason, action.details) == ("set-variables", "raised by phone", {"names": ["limit"]})
+
+    assert operator.post(url, {"variables": []}, format="json").status_code == 400
+    assert client_as(alpha, "worker").post(url, {"variables": {"x": 1}}, format="json").status_code == 403
+    operator.post(f"/api/v1/process-instances/{instance_id}/cancel/", {}, format="json")
+    ended = operator.post(url, {"variables": {"x": 1}}, format="json")
+    assert ended.status_code == 409
+    assert ended.json()["detail"] == "The instance is cancelled; its variables can no longer change."
