@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ParseError
@@ -14,6 +15,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apg_wbpm.api.problems import Conflict, ModelInvalid
+from apps.engine.api.filters import InstanceCursorPagination, filter_instances
 from apps.engine.api.parsers import TextXmlBytesParser, XmlBytesParser
 from apps.engine.api.serializers import (
     DefinitionDetailSerializer,
@@ -28,7 +30,7 @@ from apps.engine.api.serializers import (
     problem_dict,
 )
 from apps.engine.bpmn import has_errors
-from apps.engine.models import ProcessDefinition, ProcessInstance
+from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance
 from apps.engine.services import deployments, instances, operations
 from apps.tenancy.permissions import ActionPermission
 from apps.tenancy.roles import Action
@@ -124,7 +126,20 @@ class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         return Response(InstanceSerializer(instance).data, status=status.HTTP_201_CREATED)
 
 
-class InstanceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[ProcessInstance]):
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("state", str, enum=InstanceState.values),
+            OpenApiParameter("key", str, description="process key"),
+            OpenApiParameter("business_key", str),
+            OpenApiParameter("started_after", OpenApiTypes.DATETIME),
+            OpenApiParameter("started_before", OpenApiTypes.DATETIME),
+            OpenApiParameter("variable", str, many=True, description="name:value, the value as JSON or text"),
+        ],
+        summary="Instances, newest first, with cursor pagination",
+    )
+)
+class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ProcessInstance]):
     permission_classes = [ActionPermission]
     required_action = Action.START_PROCESSES
     required_actions = {
@@ -134,7 +149,16 @@ class InstanceViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet[Process
         "variables": Action.OPERATE_PROCESSES,
     }
     serializer_class = InstanceDetailSerializer
-    queryset = ProcessInstance.objects.select_related("definition").prefetch_related("tokens", "activities")
+    queryset = ProcessInstance.objects.select_related("definition")
+    pagination_class = InstanceCursorPagination
+
+    def get_queryset(self) -> Any:
+        if self.action == "list":
+            return filter_instances(super().get_queryset(), self.request.query_params)
+        return super().get_queryset().prefetch_related("tokens", "activities")
+
+    def get_serializer_class(self) -> Any:
+        return InstanceSerializer if self.action == "list" else InstanceDetailSerializer
 
     def _operate(self, request: Request, pk: str, operation: Any) -> Response:
         serializer = OperatorRequestSerializer(data=request.data)

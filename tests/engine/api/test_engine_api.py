@@ -113,3 +113,35 @@ def test_an_unknown_key_is_a_404_problem_and_bad_variables_a_400(alpha: TenantIn
     client_as(alpha, "designer").post("/api/v1/deployments/", model("straight_scripts"), content_type=XML)
     bad = worker.post("/api/v1/process-definitions/key/straight_scripts/start/", {"variables": [1]}, format="json")
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+
+
+def test_instances_list_newest_first_with_filters_and_cursor_pages(alpha: TenantInfo) -> None:
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("user_task_decision"), content_type=XML)
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("straight_scripts"), content_type=XML)
+    worker = client_as(alpha, "worker")
+    ids = []
+    for number in range(5):
+        response = worker.post(
+            "/api/v1/process-definitions/key/user_task_decision/start/",
+            {"variables": {"requester": "ann", "number": number}, "business_key": f"req-{number}"},
+            format="json",
+        )
+        ids.append(response.json()["id"])
+    worker.post("/api/v1/process-definitions/key/straight_scripts/start/", {"variables": {"count": 0}}, format="json")
+
+    first = worker.get("/api/v1/process-instances/?key=user_task_decision&page_size=2").json()
+    assert [item["id"] for item in first["results"]] == [ids[4], ids[3]]
+    second = worker.get(first["next"].replace("http://alpha.localhost", "")).json()
+    assert [item["id"] for item in second["results"]] == [ids[2], ids[1]]
+
+    def listed(query: str) -> list[str]:
+        return [item["id"] for item in worker.get(f"/api/v1/process-instances/?{query}").json()["results"]]
+
+    assert listed("business_key=req-3") == [ids[3]]
+    assert listed("variable=number:2") == [ids[2]]
+    assert listed("variable=requester:ann&variable=number:0") == [ids[0]]
+    assert len(listed("state=completed")) == 1
+    assert listed("state=active&key=straight_scripts") == []
+    bad = worker.get("/api/v1/process-instances/?state=sleeping")
+    assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
+    assert worker.get("/api/v1/process-instances/?started_after=yesterday").status_code == 400
