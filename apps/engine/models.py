@@ -238,3 +238,14 @@ class ExternalTask(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} for {self.element_id}"
+
+
+class StartRequest(models.Model):
+    """An ``Idempotency-Key`` of a start request and the instance it started: a retry gets that instance."""
+
+    key = models.CharField(max_length=255, primary_key=True)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key

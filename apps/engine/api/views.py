@@ -105,7 +105,15 @@ class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     @extend_schema(
         request=StartSerializer,
-        responses={201: InstanceSerializer},
+        responses={201: InstanceSerializer, 200: InstanceSerializer},
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                description="A retry with the same key answers 200 with the instance the first request started",
+            )
+        ],
         summary="Start the latest version of a process by key",
         examples=[OpenApiExample("Start", value={"variables": {"amount": 120}, "business_key": "order-42"})],
     )
@@ -122,7 +130,10 @@ class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             serializer.validated_data["variables"],
             business_key=serializer.validated_data["business_key"],
             started_by=request.user.get_username(),
+            idempotency_key=request.headers.get("Idempotency-Key") or None,
         )
+        if instances.was_replayed(instance):
+            return Response(InstanceSerializer(instance).data, headers={"Idempotent-Replayed": "true"})
         return Response(InstanceSerializer(instance).data, status=status.HTTP_201_CREATED)
 
 

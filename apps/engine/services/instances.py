@@ -6,13 +6,13 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from uuid6 import uuid7
 
 from apps.engine import runtime
 from apps.engine.handlers import Handler, registered_handlers
-from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance
+from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance, StartRequest
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, write_step
 
@@ -37,8 +37,49 @@ def start_instance(
     business_key: str = "",
     started_by: str = "",
     handlers: Mapping[str, Handler] | None = None,
+    idempotency_key: str | None = None,
 ) -> ProcessInstance:
-    """Create an instance of ``definition`` and run it until every token waits or ends."""
+    """Create an instance of ``definition`` and run it until every token waits or ends.
+
+    With ``idempotency_key``, a key seen before returns the instance that key started
+    (see ``was_replayed``) and starts nothing.
+    """
+    if idempotency_key:
+        earlier = _started_with(idempotency_key)
+        if earlier is not None:
+            return earlier
+        try:
+            return _start(definition, variables, business_key, started_by, handlers, idempotency_key)
+        except IntegrityError:
+            # The same key raced in from another request, which committed first.
+            raced = _started_with(idempotency_key)
+            if raced is None:
+                raise
+            return raced
+    return _start(definition, variables, business_key, started_by, handlers, None)
+
+
+def _started_with(idempotency_key: str) -> ProcessInstance | None:
+    request = StartRequest.objects.select_related("instance__definition").filter(key=idempotency_key).first()
+    if request is None:
+        return None
+    request.instance._replayed = True  # type: ignore[attr-defined]
+    return request.instance
+
+
+def was_replayed(instance: ProcessInstance) -> bool:
+    """Whether ``start_instance`` returned an instance started by an earlier request with the same key."""
+    return bool(getattr(instance, "_replayed", False))
+
+
+def _start(
+    definition: ProcessDefinition,
+    variables: Mapping[str, Any],
+    business_key: str,
+    started_by: str,
+    handlers: Mapping[str, Handler] | None,
+    idempotency_key: str | None,
+) -> ProcessInstance:
     process = compiled_process(definition)
     now = timezone.now()
     with transaction.atomic():
@@ -52,6 +93,8 @@ def start_instance(
         )
         step = runtime.start(process, variables, now=now, new_id=_new_id, handlers=handlers or registered_handlers())
         write_step(instance, step, now=now, actor=started_by)
+        if idempotency_key:
+            StartRequest.objects.create(key=idempotency_key, instance=instance, created_at=now)
     return instance
 
 

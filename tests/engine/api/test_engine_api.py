@@ -145,3 +145,20 @@ def test_instances_list_newest_first_with_filters_and_cursor_pages(alpha: Tenant
     bad = worker.get("/api/v1/process-instances/?state=sleeping")
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
     assert worker.get("/api/v1/process-instances/?started_after=yesterday").status_code == 400
+
+
+def test_a_retried_start_with_the_same_idempotency_key_returns_the_first_instance(alpha: TenantInfo) -> None:
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("user_task_decision"), content_type=XML)
+    worker = client_as(alpha, "worker")
+    url = "/api/v1/process-definitions/key/user_task_decision/start/"
+    body = {"variables": {"requester": "ann"}}
+
+    first = worker.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="order-77-start")
+    retry = worker.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="order-77-start")
+    other = worker.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="order-78-start")
+
+    assert (first.status_code, retry.status_code, other.status_code) == (201, 200, 201)
+    assert retry.json()["id"] == first.json()["id"] != other.json()["id"]
+    assert retry["Idempotent-Replayed"] == "true"
+    listed = worker.get("/api/v1/process-instances/?key=user_task_decision").json()["results"]
+    assert len(listed) == 2
