@@ -35,6 +35,12 @@ from apps.engine.services import deployments, instances, operations
 from apps.tenancy.permissions import ActionPermission
 from apps.tenancy.roles import Action
 
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A retry with the same key answers 200 with the instance the first request started",
+)
 BPMN_BODY = {
     "application/xml": {"type": "string", "format": "binary"},
     "multipart/form-data": {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}},
@@ -106,25 +112,31 @@ class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     @extend_schema(
         request=StartSerializer,
         responses={201: InstanceSerializer, 200: InstanceSerializer},
-        parameters=[
-            OpenApiParameter(
-                "Idempotency-Key",
-                str,
-                OpenApiParameter.HEADER,
-                description="A retry with the same key answers 200 with the instance the first request started",
-            )
-        ],
+        parameters=[IDEMPOTENCY_KEY],
         summary="Start the latest version of a process by key",
         examples=[OpenApiExample("Start", value={"variables": {"amount": 120}, "business_key": "order-42"})],
     )
     @action(detail=False, methods=["post"], url_path=r"key/(?P<key>[^/]+)/start")
     def start(self, request: Request, key: str) -> Response:
-        serializer = StartSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
         try:
             definition = instances.latest_definition(key)
         except ProcessDefinition.DoesNotExist as missing:
             raise NotFound(f"No process with key {key!r} is deployed.") from missing
+        return self._start(request, definition)
+
+    @extend_schema(
+        request=StartSerializer,
+        responses={201: InstanceSerializer, 200: InstanceSerializer},
+        parameters=[IDEMPOTENCY_KEY],
+        summary="Start this version of a process",
+    )
+    @action(detail=True, methods=["post"], url_path="start")
+    def start_version(self, request: Request, pk: str) -> Response:
+        return self._start(request, self.get_object())
+
+    def _start(self, request: Request, definition: ProcessDefinition) -> Response:
+        serializer = StartSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
         instance = instances.start_instance(
             definition,
             serializer.validated_data["variables"],

@@ -162,3 +162,26 @@ def test_a_retried_start_with_the_same_idempotency_key_returns_the_first_instanc
     assert retry["Idempotent-Replayed"] == "true"
     listed = worker.get("/api/v1/process-instances/?key=user_task_decision").json()["results"]
     assert len(listed) == 2
+
+
+def test_a_given_version_starts_by_its_id_even_after_a_newer_one(alpha: TenantInfo) -> None:
+    designer = client_as(alpha, "designer")
+    first = designer.post("/api/v1/deployments/", model("straight_scripts"), content_type=XML).json()
+    newer = model("straight_scripts").replace(b"count = count + 1; step1", b"count = count + 10; step1")
+    designer.post("/api/v1/deployments/", newer, content_type=XML)
+    (version_one,) = first["definitions"]
+
+    started = client_as(alpha, "worker").post(
+        f"/api/v1/process-definitions/{version_one['id']}/start/", {"variables": {"count": 0}}, format="json"
+    )
+    assert started.status_code == 201
+    assert started.json()["definition"]["version"] == 1
+    assert started.json()["variables"]["count"] == 5
+    by_key = client_as(alpha, "worker").post(
+        "/api/v1/process-definitions/key/straight_scripts/start/", {"variables": {"count": 0}}, format="json"
+    )
+    assert (by_key.json()["definition"]["version"], by_key.json()["variables"]["count"]) == (2, 14)
+    missing = client_as(alpha, "worker").post(
+        "/api/v1/process-definitions/0190a6c4-0000-7000-8000-000000000000/start/", {}, format="json"
+    )
+    assert missing.status_code == 404
