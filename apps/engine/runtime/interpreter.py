@@ -163,7 +163,7 @@ class Run:
         for token in doomed:
             self.end_activity(token, state="cancelled")
             if token.data.get("wait"):
-                self.step.cancelled_waits.append(token.id)
+                self.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
             self.tokens.pop(token.id, None)
 
     def is_inside(self, token: Token, scope_id: str | None) -> bool:

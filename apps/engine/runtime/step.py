@@ -68,7 +68,7 @@ class Step:
     variable_changes: list[VariableChangeRecord] = field(default_factory=list)  # every assignment, in order
     activities: dict[str, ActivityRecord] = field(default_factory=dict)
     waits: list[Wait] = field(default_factory=list)
-    cancelled_waits: list[str] = field(default_factory=list)
+    cancelled_waits: list[Wait] = field(default_factory=list)
     incidents: list[IncidentRecord] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
     outcome: Outcome | None = None

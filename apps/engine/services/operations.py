@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.engine import hooks
 from apps.engine.models import (
     INSTANCE_TRANSITIONS,
     ActivityInstance,
@@ -71,13 +72,20 @@ def cancel_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> 
         open_activities = ActivityInstance.objects.filter(instance=instance, ended_at=None)
         cancelled = list(open_activities.values_list("element_id", flat=True))
         open_activities.update(state=ActivityState.CANCELLED, ended_at=now)
-        Token.objects.filter(instance=instance).delete()
+        tokens = Token.objects.filter(instance=instance)
+        for token in tokens:
+            if token.data.get("wait") == "user-task":
+                hooks.announce(
+                    hooks.USER_TASK_CANCELLED, str(instance.id), token_id=str(token.id), element_id=token.element_id
+                )
+        tokens.delete()
         ExternalTask.objects.filter(instance=instance).delete()
         instance.ended_at = now
         instance.revision = F("revision") + 1  # type: ignore[assignment]
         instance.save(update_fields=["state", "ended_at", "revision"])
         instance.refresh_from_db(fields=["revision"])
         _audit(instance, OperatorActionKind.CANCEL, actor, reason, cancelled_activities=cancelled)
+        hooks.announce(hooks.INSTANCE_ENDED, str(instance.id), state=instance.state, outcome="cancelled")
     return instance
 
 

@@ -10,6 +10,7 @@ from datetime import datetime
 
 from django.db.models import F
 
+from apps.engine import hooks
 from apps.engine.models import (
     ActivityInstance,
     ExternalTask,
@@ -59,7 +60,7 @@ def write_step(instance: ProcessInstance, step: Step, *, now: datetime, actor: s
         )
     _write_history(instance, step, now)
     if step.cancelled_waits:
-        ExternalTask.objects.filter(token_id__in=[uuid.UUID(token_id) for token_id in step.cancelled_waits]).delete()
+        ExternalTask.objects.filter(token_id__in=[uuid.UUID(wait.token_id) for wait in step.cancelled_waits]).delete()
     ExternalTask.objects.bulk_create(
         [
             ExternalTask(
@@ -111,6 +112,23 @@ def write_step(instance: ProcessInstance, step: Step, *, now: datetime, actor: s
         fields += ["state", "ended_at"]
     instance.save(update_fields=fields)
     instance.refresh_from_db(fields=["revision"])
+    _announce(instance, step)
+
+
+def _announce(instance: ProcessInstance, step: Step) -> None:
+    instance_id = str(instance.id)
+    cancelled = {wait.token_id for wait in step.cancelled_waits}
+    created = {wait.token_id for wait in step.waits}
+    for wait in step.waits:
+        if wait.kind == "user-task" and wait.token_id not in cancelled:
+            hooks.announce(
+                hooks.USER_TASK_CREATED, instance_id, token_id=wait.token_id, element_id=wait.element_id, **wait.details
+            )
+    for wait in step.cancelled_waits:
+        if wait.kind == "user-task" and wait.token_id not in created:
+            hooks.announce(hooks.USER_TASK_CANCELLED, instance_id, token_id=wait.token_id, element_id=wait.element_id)
+    if step.outcome is not None:
+        hooks.announce(hooks.INSTANCE_ENDED, instance_id, state=instance.state, outcome=step.outcome.value)
 
 
 def _write_history(instance: ProcessInstance, step: Step, now: datetime) -> None:

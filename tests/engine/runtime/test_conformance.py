@@ -110,7 +110,7 @@ def test_a_terminate_end_event_ends_every_branch_and_cancels_their_waits() -> No
     assert instance.visited == ["start", "fork", "review", "stop"]
     assert step.outcome is Outcome.TERMINATED
     assert instance.snapshot.tokens == {}
-    assert step.cancelled_waits == [step.waits[0].token_id]
+    assert [(wait.kind, wait.token_id) for wait in step.cancelled_waits] == [("user-task", step.waits[0].token_id)]
     (review,) = [record for record in step.activities.values() if record.element_id == "review"]
     assert review.state == "cancelled"
 
