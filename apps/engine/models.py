@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -98,6 +99,8 @@ class ProcessInstance(models.Model):
             models.Index(fields=["definition", "state"], name="engine_instance_definition"),
             models.Index(fields=["business_key"], name="engine_instance_business_key", condition=~Q(business_key="")),
             models.Index(fields=["root"], name="engine_instance_root", condition=Q(root__isnull=False)),
+            # "variable equals" filters use containment (variables @> {...}), which this index serves.
+            GinIndex(fields=["variables"], name="engine_instance_variables", opclasses=["jsonb_path_ops"]),
         ]
 
     def __str__(self) -> str:
