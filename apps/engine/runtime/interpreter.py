@@ -139,8 +139,6 @@ class Run:
             return
         for index, flow_id in enumerate(flow_ids):
             moving = token if index == 0 else Token(self.new_id(), token.element_id, token.scope_id, token.state)
-            if index > 0:
-                moving.data = {}
             self.arrive(moving, self.process.flows[flow_id].target, via=flow_id)
 
     def wait(self, token: Token, node: spec.FlowNode, kind: str, details: dict[str, Any] | None = None) -> None:
