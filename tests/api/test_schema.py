@@ -29,6 +29,7 @@ OPERATIONS = {
     ("/api/v1/process-instances/{id}/resume/", "post"),
     ("/api/v1/process-instances/{id}/cancel/", "post"),
     ("/api/v1/process-instances/{id}/variables/", "post"),
+    ("/api/v1/process-instances/{id}/modify/", "post"),
     ("/api/v1/external-tasks/fetch-and-lock/", "post"),
     ("/api/v1/external-tasks/{id}/complete/", "post"),
     ("/api/v1/external-tasks/{id}/failure/", "post"),

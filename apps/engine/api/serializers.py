@@ -68,6 +68,17 @@ class SetVariablesSerializer(OperatorRequestSerializer):
     variables = serializers.DictField(allow_empty=False)
 
 
+class ModifySerializer(OperatorRequestSerializer):
+    cancel = serializers.ListField(child=serializers.CharField(max_length=255), required=False, default=list)
+    start_before = serializers.ListField(child=serializers.CharField(max_length=255), required=False, default=list)
+    variables = serializers.DictField(required=False, default=dict)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs["cancel"] and not attrs["start_before"]:
+            raise serializers.ValidationError("Name elements to cancel or to start before.")
+        return attrs
+
+
 class TokenSerializer(serializers.ModelSerializer[Token]):
     waits_for = serializers.SerializerMethodField()
 

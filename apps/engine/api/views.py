@@ -23,6 +23,7 @@ from apps.engine.api.serializers import (
     DeploymentResultSerializer,
     InstanceDetailSerializer,
     InstanceSerializer,
+    ModifySerializer,
     OperatorRequestSerializer,
     SetVariablesSerializer,
     StartSerializer,
@@ -31,6 +32,7 @@ from apps.engine.api.serializers import (
 )
 from apps.engine.bpmn import has_errors
 from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance
+from apps.engine.runtime import TriggerRejected
 from apps.engine.services import deployments, instances, operations
 from apps.tenancy.permissions import ActionPermission
 from apps.tenancy.roles import Action
@@ -170,6 +172,7 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         "resume": Action.OPERATE_PROCESSES,
         "cancel": Action.OPERATE_PROCESSES,
         "variables": Action.OPERATE_PROCESSES,
+        "modify": Action.OPERATE_PROCESSES,
     }
     serializer_class = InstanceDetailSerializer
     queryset = ProcessInstance.objects.select_related("definition")
@@ -189,7 +192,7 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         instance = self.get_object()  # 404 for an unknown id
         try:
             operation(instance.id, actor=request.user.get_username(), reason=serializer.validated_data["reason"])
-        except operations.TransitionRefused as refused:
+        except (operations.TransitionRefused, TriggerRejected) as refused:
             raise Conflict(str(refused)) from refused
         return Response(self.get_serializer(self.get_queryset().get(id=instance.id)).data)
 
@@ -204,6 +207,25 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             pk,
             lambda instance_id, actor, reason: operations.set_variables(
                 instance_id, data["variables"], actor=actor, reason=reason
+            ),
+        )
+
+    @extend_schema(request=ModifySerializer, summary="Cancel the tokens at elements and start before others")
+    @action(detail=True, methods=["post"])
+    def modify(self, request: Request, pk: str) -> Response:
+        serializer = ModifySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return self._operate(
+            request,
+            pk,
+            lambda instance_id, actor, reason: operations.modify_instance(
+                instance_id,
+                cancel=data["cancel"],
+                start_before=data["start_before"],
+                variables=data["variables"],
+                actor=actor,
+                reason=reason,
             ),
         )
 

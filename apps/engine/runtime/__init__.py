@@ -1,7 +1,7 @@
 """The engine's interpreter: pure functions from (compiled process, snapshot, trigger) to a diff."""
 
 from apps.engine.runtime.compiled import CompiledProcess
-from apps.engine.runtime.interpreter import TriggerRejected, complete, start
+from apps.engine.runtime.interpreter import TriggerRejected, complete, modify, start
 from apps.engine.runtime.state import Snapshot, Token, TokenState
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, Wait, apply_step
 
@@ -18,5 +18,6 @@ __all__ = [
     "Wait",
     "apply_step",
     "complete",
+    "modify",
     "start",
 ]

@@ -10,7 +10,7 @@ operations they share.
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -254,4 +254,41 @@ def complete(
         run.leave(token, outgoing_after_activity(run, node))
     except TokenStopped as stop:
         run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()
+
+
+def modify(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    *,
+    cancel: Sequence[str],
+    start_before: Sequence[str],
+    variables: Mapping[str, Any],
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """An operator's modification: cancel the tokens at ``cancel`` elements, then start a token
+    before each ``start_before`` element (of the process level) and run as usual. A modification
+    that leaves no token cancels the instance."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    for element_id in cancel:
+        doomed = [token for token in run.tokens.values() if token.element_id == element_id]
+        if not doomed:
+            raise TriggerRejected("no-token-at-element", f"No token is at {element_id!r}.")
+        for token in doomed:
+            if token.state is TokenState.SCOPE:
+                run.remove_scope_contents(token.id)
+            run.end_activity(token, state="cancelled")
+            if token.data.get("wait"):
+                run.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
+            run.tokens.pop(token.id, None)
+    for element_id in start_before:
+        if process.spec.scope_of.get(element_id, process.spec.id) != process.spec.id or element_id not in process.nodes:
+            raise TriggerRejected("element-not-startable", f"{element_id!r} is not an element of the process level.")
+    run.set_variables(variables, from_trigger=True)
+    for element_id in start_before:
+        run.arrive(Token(new_id(), element_id, None, TokenState.WAITING), element_id)
+    if not run.tokens and not start_before:
+        run.step.outcome = Outcome.CANCELLED
     return run.settle()

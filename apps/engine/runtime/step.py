@@ -13,6 +13,7 @@ from apps.engine.runtime.state import Snapshot, Token
 class Outcome(StrEnum):
     COMPLETED = "completed"  # every token reached an end
     TERMINATED = "terminated"  # a terminate end event ended the process
+    CANCELLED = "cancelled"  # an operator's modification left no token
 
 
 @dataclass(slots=True)

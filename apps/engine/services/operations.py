@@ -8,8 +8,10 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from uuid6 import uuid7
 
-from apps.engine import hooks
+from apps.engine import hooks, runtime
+from apps.engine.handlers import registered_handlers
 from apps.engine.models import (
     INSTANCE_TRANSITIONS,
     ActivityInstance,
@@ -22,6 +24,8 @@ from apps.engine.models import (
     Token,
     VariableChange,
 )
+from apps.engine.services.compiled import compiled_process
+from apps.engine.services.store import load_snapshot, write_step
 
 
 class TransitionRefused(Exception):
@@ -109,4 +113,38 @@ def set_variables(
             ]
         )
         _audit(instance, OperatorActionKind.SET_VARIABLES, actor, reason, names=sorted(variables))
+    return instance
+
+
+def modify_instance(
+    instance_id: uuid.UUID,
+    *,
+    cancel: list[str],
+    start_before: list[str],
+    variables: dict[str, Any],
+    actor: str,
+    reason: str = "",
+) -> ProcessInstance:
+    """Move an active instance by hand: cancel the tokens at some elements, start before others.
+
+    Raises ``runtime.TriggerRejected`` (no token at an element, an element that cannot be started)
+    or ``TransitionRefused`` having changed nothing.
+    """
+    with transaction.atomic():
+        instance = _locked(instance_id)
+        if instance.state != InstanceState.ACTIVE:
+            raise TransitionRefused(f"The instance is {instance.state}; only an active instance can be modified.")
+        now = timezone.now()
+        step = runtime.modify(
+            compiled_process(instance.definition),
+            load_snapshot(instance),
+            cancel=cancel,
+            start_before=start_before,
+            variables=variables,
+            now=now,
+            new_id=lambda: str(uuid7()),
+            handlers=registered_handlers(),
+        )
+        write_step(instance, step, now=now, actor=actor)
+        _audit(instance, OperatorActionKind.MODIFY, actor, reason, cancel=cancel, start_before=start_before)
     return instance

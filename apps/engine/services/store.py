@@ -20,7 +20,7 @@ from apps.engine.models import (
     Token,
     VariableChange,
 )
-from apps.engine.runtime import Snapshot, Step
+from apps.engine.runtime import Outcome, Snapshot, Step
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
 
@@ -107,7 +107,8 @@ def write_step(instance: ProcessInstance, step: Step, *, now: datetime, actor: s
         instance.variables = {**instance.variables, **step.variables}
         fields.append("variables")
     if step.outcome is not None:
-        instance.state = InstanceState.COMPLETED  # a terminate end event completes the instance too
+        # A terminate end event completes the instance too; only an operator's modification cancels it.
+        instance.state = InstanceState.CANCELLED if step.outcome is Outcome.CANCELLED else InstanceState.COMPLETED
         instance.ended_at = now
         fields += ["state", "ended_at"]
     instance.save(update_fields=fields)

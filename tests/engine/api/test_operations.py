@@ -109,3 +109,50 @@ def test_operators_set_variables_with_history_and_audit(alpha: TenantInfo) -> No
     ended = operator.post(url, {"variables": {"x": 1}}, format="json")
     assert ended.status_code == 409
     assert ended.json()["detail"] == "The instance is cancelled; its variables can no longer change."
+
+
+def test_modify_cancels_a_token_and_starts_before_another_element(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    url = f"/api/v1/process-instances/{instance_id}/modify/"
+    body = {"cancel": ["approve"], "start_before": ["approved"], "variables": {"decision": "yes"}, "reason": "signed"}
+
+    response = client_as(alpha, "operator").post(url, body, format="json")
+
+    assert response.status_code == 200, response.json()
+    detail = response.json()
+    assert detail["state"] == "completed"
+    assert [(entry["element_id"], entry["state"]) for entry in detail["history"]] == [
+        ("start", "completed"),
+        ("approve", "cancelled"),
+        ("approved", "completed"),
+        ("accepted", "completed"),
+    ]
+    with schema_context(alpha.schema):
+        action = OperatorAction.objects.get(instance_id=instance_id)
+    assert (action.kind, action.actor, action.reason) == ("modify", "operator", "signed")
+    assert action.details == {"cancel": ["approve"], "start_before": ["approved"]}
+
+
+def test_a_modification_that_leaves_no_token_cancels_the_instance(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    response = client_as(alpha, "admin").post(
+        f"/api/v1/process-instances/{instance_id}/modify/", {"cancel": ["approve"]}, format="json"
+    )
+    assert response.json()["state"] == "cancelled"
+
+
+def test_a_modification_that_does_not_apply_changes_nothing(alpha: TenantInfo) -> None:
+    instance_id = started(alpha)
+    operator = client_as(alpha, "operator")
+    url = f"/api/v1/process-instances/{instance_id}/modify/"
+
+    no_token = operator.post(url, {"cancel": ["accepted"], "start_before": ["approved"]}, format="json")
+    unknown = operator.post(url, {"start_before": ["nowhere"]}, format="json")
+    empty = operator.post(url, {}, format="json")
+
+    assert (no_token.status_code, unknown.status_code, empty.status_code) == (409, 409, 400)
+    assert no_token.json()["detail"] == "No token is at 'accepted'."
+    with schema_context(alpha.schema):
+        assert list(Token.objects.filter(instance_id=instance_id).values_list("element_id", flat=True)) == ["approve"]
+        assert not OperatorAction.objects.filter(instance_id=instance_id).exists()
+        assert ProcessInstance.objects.get(id=instance_id).variables == {"requester": "ann"}
