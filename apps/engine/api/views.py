@@ -186,12 +186,18 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def get_serializer_class(self) -> Any:
         return InstanceSerializer if self.action == "list" else InstanceDetailSerializer
 
-    def _operate(self, request: Request, pk: str, operation: Any) -> Response:
-        serializer = OperatorRequestSerializer(data=request.data)
+    def _operate(
+        self,
+        request: Request,
+        operation: Any,
+        serializer_class: type[OperatorRequestSerializer] = OperatorRequestSerializer,
+    ) -> Response:
+        """Validate the body, call ``operation(instance_id, actor=..., **fields)``, answer the instance."""
+        serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         instance = self.get_object()  # 404 for an unknown id
         try:
-            operation(instance.id, actor=request.user.get_username(), reason=serializer.validated_data["reason"])
+            operation(instance.id, actor=request.user.get_username(), **serializer.validated_data)
         except (operations.TransitionRefused, TriggerRejected) as refused:
             raise Conflict(str(refused)) from refused
         return Response(self.get_serializer(self.get_queryset().get(id=instance.id)).data)
@@ -199,47 +205,24 @@ class InstanceViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=SetVariablesSerializer, summary="Set variables by hand (recorded with who and why)")
     @action(detail=True, methods=["post"])
     def variables(self, request: Request, pk: str) -> Response:
-        serializer = SetVariablesSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return self._operate(
-            request,
-            pk,
-            lambda instance_id, actor, reason: operations.set_variables(
-                instance_id, data["variables"], actor=actor, reason=reason
-            ),
-        )
+        return self._operate(request, operations.set_variables, SetVariablesSerializer)
 
     @extend_schema(request=ModifySerializer, summary="Cancel the tokens at elements and start before others")
     @action(detail=True, methods=["post"])
     def modify(self, request: Request, pk: str) -> Response:
-        serializer = ModifySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        return self._operate(
-            request,
-            pk,
-            lambda instance_id, actor, reason: operations.modify_instance(
-                instance_id,
-                cancel=data["cancel"],
-                start_before=data["start_before"],
-                variables=data["variables"],
-                actor=actor,
-                reason=reason,
-            ),
-        )
+        return self._operate(request, operations.modify_instance, ModifySerializer)
 
     @extend_schema(request=OperatorRequestSerializer, summary="Suspend: triggers wait until it is resumed")
     @action(detail=True, methods=["post"])
     def suspend(self, request: Request, pk: str) -> Response:
-        return self._operate(request, pk, operations.suspend_instance)
+        return self._operate(request, operations.suspend_instance)
 
     @extend_schema(request=OperatorRequestSerializer, summary="Resume a suspended instance")
     @action(detail=True, methods=["post"])
     def resume(self, request: Request, pk: str) -> Response:
-        return self._operate(request, pk, operations.resume_instance)
+        return self._operate(request, operations.resume_instance)
 
     @extend_schema(request=OperatorRequestSerializer, summary="Cancel: end the instance and its open activities")
     @action(detail=True, methods=["post"])
     def cancel(self, request: Request, pk: str) -> Response:
-        return self._operate(request, pk, operations.cancel_instance)
+        return self._operate(request, operations.cancel_instance)
