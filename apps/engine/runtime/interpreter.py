@@ -159,10 +159,14 @@ class Run:
         """Remove every token inside ``scope_id`` (at any depth), cancelling their activities and waits."""
         doomed = [token for token in self.tokens.values() if self.is_inside(token, scope_id)]
         for token in doomed:
-            self.end_activity(token, state="cancelled")
-            if token.data.get("wait"):
-                self.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
-            self.tokens.pop(token.id, None)
+            self.cancel_token(token)
+
+    def cancel_token(self, token: Token) -> None:
+        """Remove ``token``: its open activity ends as cancelled and what it waited for is withdrawn."""
+        self.end_activity(token, state="cancelled")
+        if token.data.get("wait"):
+            self.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
+        self.tokens.pop(token.id, None)
 
     def is_inside(self, token: Token, scope_id: str | None) -> bool:
         if scope_id is None:
@@ -279,10 +283,7 @@ def modify(
         for token in doomed:
             if token.state is TokenState.SCOPE:
                 run.remove_scope_contents(token.id)
-            run.end_activity(token, state="cancelled")
-            if token.data.get("wait"):
-                run.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
-            run.tokens.pop(token.id, None)
+            run.cancel_token(token)
     for element_id in start_before:
         if process.spec.scope_of.get(element_id, process.spec.id) != process.spec.id or element_id not in process.nodes:
             raise TriggerRejected("element-not-startable", f"{element_id!r} is not an element of the process level.")
