@@ -77,7 +77,7 @@ NODE_SUPPORT: Mapping[type[FlowNode], Support] = {
 NONE_EVENT_SUPPORT: Mapping[type[Event], Support] = {
     StartEvent: Support.EXECUTABLE,
     EndEvent: Support.EXECUTABLE,
-    IntermediateThrowEvent: Support.NOT_YET,
+    IntermediateThrowEvent: Support.EXECUTABLE,
     IntermediateCatchEvent: Support.UNSUPPORTED,
     BoundaryEvent: Support.UNSUPPORTED,
 }

@@ -1,5 +1,6 @@
 """The engine's interpreter: pure functions from (compiled process, snapshot, trigger) to a diff."""
 
+from apps.engine.runtime.calls import return_from_call
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.interpreter import TriggerRejected, complete, modify, start
 from apps.engine.runtime.state import Snapshot, Token, TokenState
@@ -19,5 +20,6 @@ __all__ = [
     "apply_step",
     "complete",
     "modify",
+    "return_from_call",
     "start",
 ]

@@ -1,11 +1,15 @@
-"""Tasks: pass-through, script, service (registered handler or external topic), user, receive."""
+"""Tasks: pass-through, script, service (registered handler or external topic), user, receive.
+
+An activity with output mappings keeps what it produces (script assignments, a handler's
+result, the variables of its completion) as its own local variables; only the outputs reach
+the enclosing scope, as in Zeebe. Without output mappings they go to the enclosing scopes.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.interpreter import TokenStopped
 
 if TYPE_CHECKING:
@@ -16,7 +20,7 @@ if TYPE_CHECKING:
 def enter_pass_through(run: Run, token: Token, node: spec.FlowNode) -> None:
     """Task and manual task: done as soon as reached."""
     run.begin_activity(token, node)
-    run.leave(token, outgoing_after_activity(run, node))
+    run.activity_done(token, node)
 
 
 def enter_script_task(run: Run, token: Token, node: spec.ScriptTask) -> None:
@@ -25,11 +29,11 @@ def enter_script_task(run: Run, token: Token, node: spec.ScriptTask) -> None:
     run.begin_activity(token, node)
     if node.script is not None:
         try:
-            assignments = run.process.scripts[node.script].run(run.variables, now=run.now)
+            assignments = run.process.scripts[node.script].run(run.visible(token), now=run.now)
         except EvaluationError as error:
             raise TokenStopped("script-failed", f"The script of {node.id!r} failed: {error}") from error
-        run.set_variables(assignments, token)
-    run.leave(token, outgoing_after_activity(run, node))
+        run.set_variables(assignments, token, local=bool(node.extensions.outputs))
+    run.activity_done(token, node)
 
 
 def enter_service_task(run: Run, token: Token, node: spec.FlowNode) -> None:
@@ -38,23 +42,26 @@ def enter_service_task(run: Run, token: Token, node: spec.FlowNode) -> None:
     run.begin_activity(token, node)
     implementation = node.extensions.implementation
     if implementation is None:
-        run.leave(token, outgoing_after_activity(run, node))
+        run.activity_done(token, node)
         return
     if implementation.kind == "external":
-        details: dict[str, Any] = {"topic": implementation.name, "priority": run.value(node.extensions.priority)}
+        details: dict[str, Any] = {
+            "topic": implementation.name,
+            "priority": run.value(node.extensions.priority, token),
+        }
         run.wait(token, node, "external-task", details)
         return
     handler = run.handlers.get(implementation.name)
     if handler is None:
         raise TokenStopped("handler-unknown", f"No handler is registered under {implementation.name!r}.")
     try:
-        produced = handler(dict(run.variables))
+        produced = handler(dict(run.visible(token)))
     except Exception as error:  # any failure of a handler becomes the token's incident
         message = f"{implementation.name!r} raised {type(error).__name__}: {error}"
         raise TokenStopped("handler-failed", message) from error
     if produced:
-        run.set_variables(produced, token)
-    run.leave(token, outgoing_after_activity(run, node))
+        run.set_variables(produced, token, local=bool(node.extensions.outputs))
+    run.activity_done(token, node)
 
 
 def enter_user_task(run: Run, token: Token, node: spec.FlowNode) -> None:
@@ -63,12 +70,12 @@ def enter_user_task(run: Run, token: Token, node: spec.FlowNode) -> None:
     settings = node.extensions
     details = {
         "name": node.name or node.id,
-        "assignee": run.value(settings.assignee),
-        "candidate_users": [run.value(value) for value in settings.candidate_users],
-        "candidate_groups": [run.value(value) for value in settings.candidate_groups],
-        "due_date": run.value(settings.due_date),
-        "follow_up_date": run.value(settings.follow_up_date),
-        "priority": run.value(settings.priority),
+        "assignee": run.value(settings.assignee, token),
+        "candidate_users": [run.value(value, token) for value in settings.candidate_users],
+        "candidate_groups": [run.value(value, token) for value in settings.candidate_groups],
+        "due_date": run.value(settings.due_date, token),
+        "follow_up_date": run.value(settings.follow_up_date, token),
+        "priority": run.value(settings.priority, token),
         "form_key": settings.form_key,
     }
     run.wait(token, node, "user-task", details)

@@ -13,9 +13,10 @@ if TYPE_CHECKING:
     from apps.engine.runtime.state import Token
 
 
-def enter_start_event(run: Run, token: Token, node: spec.FlowNode) -> None:
+def enter_pass_through_event(run: Run, token: Token, node: spec.FlowNode) -> None:
+    """A none start event, or a none intermediate throw event (a milestone in the history)."""
     run.begin_activity(token, node)
-    run.leave(token, outgoing_after_activity(run, node))
+    run.leave(token, outgoing_after_activity(run, node, token))
 
 
 def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 def enter_exclusive_gateway(run: Run, token: Token, node: spec.Gateway) -> None:
     run.begin_activity(token, node)
-    run.leave(token, outgoing_of_exclusive(run, node))
+    run.leave(token, outgoing_of_exclusive(run, node, token))
 
 
 def _joining_at(run: Run, node: spec.FlowNode, scope_id: str | None) -> list[Token]:
@@ -62,7 +62,7 @@ def enter_inclusive_gateway(run: Run, token: Token, node: spec.Gateway) -> None:
 
 def _split_inclusive(run: Run, token: Token, node: spec.Gateway) -> None:
     run.begin_activity(token, node)
-    run.leave(token, outgoing_of_inclusive(run, node))
+    run.leave(token, outgoing_of_inclusive(run, node, token))
 
 
 def fire_ready_inclusive_joins(run: Run) -> bool:

@@ -9,8 +9,8 @@ operations they share.
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Callable, Mapping, Sequence
+from collections import ChainMap, deque
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +20,10 @@ from apps.engine.runtime.state import Snapshot, Token, TokenState
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, VariableChangeRecord, Wait
 
 ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
+
+# Elements entered by one trigger before the run stops with an incident: a loop whose condition
+# never turns false must not hold the instance's lock for ever.
+MAX_ELEMENTS_PER_TRIGGER = 100_000
 
 
 class TriggerRejected(Exception):
@@ -85,6 +89,10 @@ class Run:
                     continue  # removed meanwhile (a terminate end event)
                 node = self.process.nodes[node_id]
                 self.step.visited.append(node_id)
+                if len(self.step.visited) > MAX_ELEMENTS_PER_TRIGGER:
+                    message = f"More than {MAX_ELEMENTS_PER_TRIGGER} elements entered in one step: an endless loop?"
+                    self.stop_with_incident(token, node, "step-limit", message)
+                    continue
                 try:
                     behaviour_for(node)(self, token, node)
                 except TokenStopped as stop:
@@ -107,17 +115,47 @@ class Run:
 
     # --- operations for behaviours ------------------------------------------------------------
 
-    def begin_activity(self, token: Token, node: spec.FlowNode) -> None:
+    def begin_activity(self, token: Token, node: spec.FlowNode, *, element_type: str | None = None) -> None:
+        """Record the start of ``node``'s activity instance and evaluate its input mappings into
+        local variables of the token. ``element_type`` names a record that is not the element
+        itself (a multi-instance body), which takes no inputs."""
         record = ActivityRecord(
             id=self.new_id(),
             element_id=node.id,
-            element_type=node.tag,
+            element_type=element_type or node.tag,
             element_name=node.name or "",
             token_id=token.id,
             started_at=self.now,
         )
         self.step.activities[record.id] = record
         token.data["activity"] = record.id
+        if element_type is None:
+            for mapping in node.extensions.inputs:
+                # Each input sees the ones before it, as in Zeebe.
+                self.set_variables({mapping.target: self.value(mapping.source, token)}, token, local=True)
+
+    def activity_done(self, token: Token, node: spec.FlowNode) -> None:
+        """The activity at ``token`` did its work: map its outputs, then return to its
+        multi-instance body, loop again, or leave by its outgoing flows."""
+        from apps.engine.runtime import loops
+        from apps.engine.runtime.flows import outgoing_after_activity
+
+        if "instance" in token.data:
+            loops.instance_done(self, token, node)
+            return
+        self.apply_outputs(token, node)
+        token.data.pop("locals", None)
+        if isinstance(node, spec.Activity) and isinstance(node.loop, spec.StandardLoop):
+            loops.iteration_done(self, token, node)
+            return
+        self.leave(token, outgoing_after_activity(self, node, token))
+
+    def apply_outputs(self, token: Token, node: spec.FlowNode) -> None:
+        """Evaluate the output mappings in the activity's scope and set them in the enclosing one."""
+        outputs = node.extensions.outputs
+        if outputs:
+            values = {mapping.target: self.value(mapping.source, token) for mapping in outputs}
+            self.set_variables(values, token, skip_own=True)
 
     def end_activity(self, token: Token, state: str = "completed") -> None:
         activity_id = token.data.pop("activity", None)
@@ -133,6 +171,7 @@ class Run:
     def leave(self, token: Token, flow_ids: list[str]) -> None:
         """End the token's activity and send it (and copies of it) along ``flow_ids``."""
         self.end_activity(token)
+        token.data.pop("locals", None)
         token.state = TokenState.WAITING  # the state only matters once it waits again
         if not flow_ids:
             self.consume(token)
@@ -179,27 +218,64 @@ class Run:
             parent = holder.scope_id if holder is not None else None
         return False
 
+    def visible(self, token: Token | None) -> Mapping[str, Any]:
+        """The variables an expression at ``token`` sees: its own local variables, those of
+        the scopes around it (inner first), then the instance's."""
+        layers: list[MutableMapping[str, Any]] = []
+        holder = token
+        while holder is not None:
+            own = holder.data.get("locals")
+            if own:
+                layers.append(own)
+            holder = self.tokens.get(holder.scope_id) if holder.scope_id is not None else None
+        return ChainMap(*layers, self.variables) if layers else self.variables
+
     def set_variables(
-        self, values: Mapping[str, Any], token: Token | None = None, *, from_trigger: bool = False
+        self,
+        values: Mapping[str, Any],
+        token: Token | None = None,
+        *,
+        from_trigger: bool = False,
+        local: bool = False,
+        skip_own: bool = False,
     ) -> None:
-        """Set instance variables; ``token`` names the activity that set them, for the history."""
+        """Set variables as Camunda does: ``local`` ones on ``token`` itself; otherwise each
+        where the innermost scope around ``token`` already holds it, else on the instance.
+        ``skip_own`` starts the search above ``token`` (an activity's outputs). ``token`` also
+        names the activity that set them, for the history."""
         activity_id = token.data.get("activity") if token is not None else None
         for name, value in values.items():
-            self.variables[name] = value
-            self.step.variables[name] = value
-            self.step.variable_changes.append(VariableChangeRecord(name, value, activity_id, from_trigger))
+            holder = token if local else self._holder_of(name, token, skip_own)
+            if holder is None:
+                self.variables[name] = value
+                self.step.variables[name] = value
+            else:
+                holder.data.setdefault("locals", {})[name] = value
+            scope = holder.id if holder is not None else None
+            self.step.variable_changes.append(VariableChangeRecord(name, value, activity_id, from_trigger, scope))
 
-    def evaluate(self, expression: spec.Expression) -> Any:
+    def _holder_of(self, name: str, token: Token | None, skip_own: bool) -> Token | None:
+        holder = token
+        if holder is not None and skip_own:
+            holder = self.tokens.get(holder.scope_id) if holder.scope_id is not None else None
+        while holder is not None:
+            if name in holder.data.get("locals", ()):
+                return holder
+            holder = self.tokens.get(holder.scope_id) if holder.scope_id is not None else None
+        return None
+
+    def evaluate(self, expression: spec.Expression, token: Token | None = None) -> Any:
+        """Evaluate ``expression`` with the variables visible at ``token``."""
         from apps.engine.expressions import EvaluationError
 
         try:
-            return self.process.expressions[expression].evaluate(self.variables, now=self.now)
+            return self.process.expressions[expression].evaluate(self.visible(token), now=self.now)
         except EvaluationError as error:
             raise TokenStopped("expression-failed", f"{expression.text!r} failed: {error}") from error
 
-    def value(self, value: spec.Value | None) -> Any:
+    def value(self, value: spec.Value | None, token: Token | None = None) -> Any:
         """A literal from the model, or the value of its expression."""
-        return self.evaluate(value) if isinstance(value, spec.Expression) else value
+        return self.evaluate(value, token) if isinstance(value, spec.Expression) else value
 
     def stop_with_incident(self, token: Token, node: spec.FlowNode, kind: str, message: str) -> None:
         token.element_id = node.id
@@ -241,24 +317,37 @@ def complete(
     handlers: Mapping[str, ServiceHandler] | None = None,
 ) -> Step:
     """The thing a token waits for happened (a task completed, a message arrived): move it on."""
+    run, token, node = resume(process, snapshot, token_id, expected_wait, now=now, new_id=new_id, handlers=handlers)
+    try:
+        run.set_variables(variables, token, from_trigger=True, local=bool(node.extensions.outputs))
+        run.activity_done(token, node)
+    except TokenStopped as stop:
+        run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()
+
+
+def resume(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    expected_wait: str | None,
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> tuple[Run, Token, spec.FlowNode]:
+    """A run in which the waiting token ``token_id`` no longer waits; rejected when it does not wait
+    (or waits for something other than ``expected_wait``)."""
     run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
     token = run.tokens.get(token_id)
     if token is None or token.state is not TokenState.WAITING or not token.data.get("wait"):
         raise TriggerRejected("token-not-waiting", f"No token {token_id} waits in this instance.")
     wait = token.data["wait"]
-    token.data.pop("details", None)
     if wait == "incident" or (expected_wait is not None and wait != expected_wait):
         raise TriggerRejected("token-not-waiting", f"The token {token_id} waits for {wait}, not {expected_wait}.")
-    node = process.nodes[token.element_id]
-    run.set_variables(variables, token, from_trigger=True)
+    token.data.pop("details", None)
     token.data.pop("wait")
-    from apps.engine.runtime.flows import outgoing_after_activity
-
-    try:
-        run.leave(token, outgoing_after_activity(run, node))
-    except TokenStopped as stop:
-        run.stop_with_incident(token, node, stop.kind, stop.message)
-    return run.settle()
+    return run, token, process.nodes[token.element_id]
 
 
 def modify(
@@ -281,7 +370,9 @@ def modify(
         if not doomed:
             raise TriggerRejected("no-token-at-element", f"No token is at {element_id!r}.")
         for token in doomed:
-            if token.state is TokenState.SCOPE:
+            if token.id not in run.tokens:
+                continue  # inside a scope cancelled just before (a multi-instance body)
+            if token.state in (TokenState.SCOPE, TokenState.MULTI):
                 run.remove_scope_contents(token.id)
             run.cancel_token(token)
     for element_id in start_before:

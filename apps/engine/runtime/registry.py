@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import activities, events, gateways, subprocesses
+from apps.engine.runtime import activities, calls, events, gateways, loops, subprocesses
 from apps.engine.runtime.interpreter import TokenStopped
 
 if TYPE_CHECKING:
@@ -17,7 +18,8 @@ if TYPE_CHECKING:
 Behaviour = Callable[["Run", "Token", Any], None]
 
 BEHAVIOURS: dict[type[spec.FlowNode], Behaviour] = {
-    spec.StartEvent: events.enter_start_event,
+    spec.StartEvent: events.enter_pass_through_event,
+    spec.IntermediateThrowEvent: events.enter_pass_through_event,
     spec.EndEvent: events.enter_end_event,
     spec.Task: activities.enter_pass_through,
     spec.ManualTask: activities.enter_pass_through,
@@ -27,6 +29,7 @@ BEHAVIOURS: dict[type[spec.FlowNode], Behaviour] = {
     spec.BusinessRuleTask: activities.enter_service_task,
     spec.UserTask: activities.enter_user_task,
     spec.ReceiveTask: activities.enter_receive_task,
+    spec.CallActivity: calls.enter_call_activity,
     spec.ExclusiveGateway: gateways.enter_exclusive_gateway,
     spec.ParallelGateway: gateways.enter_parallel_gateway,
     spec.InclusiveGateway: gateways.enter_inclusive_gateway,
@@ -43,13 +46,14 @@ def _not_yet(feature: str) -> Behaviour:
 
 def behaviour_for(node: spec.FlowNode) -> Behaviour:
     """The behaviour of ``node``; features still missing stop the token with an incident, never silently."""
-    if isinstance(node, spec.Activity) and node.loop is not None:
-        return _not_yet("a loop or multi-instance activity")
-    if node.extensions.inputs or node.extensions.outputs:
-        return _not_yet("an input/output mapping")
-    if isinstance(node, spec.CallActivity):
-        return _not_yet("a call activity")
     if isinstance(node, spec.Event) and node.event_definitions and not isinstance(node, spec.EndEvent):
         return _not_yet(f"a {node.event_definitions[0].kind} event")
     behaviour = BEHAVIOURS.get(type(node))
-    return behaviour if behaviour is not None else _not_yet(f"a {node.tag}")
+    if behaviour is None:
+        return _not_yet(f"a {node.tag}")
+    if isinstance(node, spec.Activity):
+        if isinstance(node.loop, spec.MultiInstance):
+            return partial(loops.enter_multi_instance, behaviour)
+        if isinstance(node.loop, spec.StandardLoop):
+            return partial(loops.enter_standard_loop, behaviour)
+    return behaviour

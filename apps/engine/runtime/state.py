@@ -11,13 +11,15 @@ class TokenState(StrEnum):
     WAITING = "waiting"  # at a user, receive, external or call activity, for its trigger
     JOINING = "joining"  # arrived at a joining gateway, for the other branches
     SCOPE = "scope"  # holds an embedded subprocess open while tokens run inside it
+    MULTI = "multi-instance"  # holds a multi-instance body open while its instances run inside it
 
 
 @dataclass(slots=True)
 class Token:
-    """A token. ``scope_id`` is the id of the SCOPE token of the subprocess it runs in (None: the
-    process itself). ``data`` holds what the element needs across triggers (the activity
-    instance it started, the flow it arrived by)."""
+    """A token. ``scope_id`` is the id of the SCOPE (or MULTI) token it runs in (None: the
+    process itself). ``data`` holds what the element needs across triggers: the activity
+    instance it started, the flow it arrived by, its local variables (``locals``), loop and
+    multi-instance counters."""
 
     id: str
     element_id: str

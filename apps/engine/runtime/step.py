@@ -56,6 +56,7 @@ class VariableChangeRecord:
     value: Any
     activity_id: str | None
     from_trigger: bool  # given by whoever sent the trigger, not computed by the process
+    scope_token_id: str | None = None  # the token holding it as a local variable; None: the instance
 
 
 @dataclass(slots=True)

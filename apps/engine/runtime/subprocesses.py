@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.interpreter import TokenStopped
 from apps.engine.runtime.state import Token, TokenState
 
@@ -32,6 +31,6 @@ def complete_scope_if_empty(run: Run, scope_id: str | None) -> None:
         return
     node = run.process.nodes[scope_token.element_id]
     try:
-        run.leave(scope_token, outgoing_after_activity(run, node))
+        run.activity_done(scope_token, node)
     except TokenStopped as stop:
         run.stop_with_incident(scope_token, node, stop.kind, stop.message)
