@@ -27,9 +27,15 @@ def enter_script_task(run: Run, token: Token, node: spec.ScriptTask) -> None:
     from apps.engine.expressions import EvaluationError
 
     run.begin_activity(token, node)
-    if node.script is not None:
+    script = node.script
+    if script is not None:
         try:
-            assignments = run.process.scripts[node.script].run(run.visible(token), now=run.now)
+            if script in run.process.script_expressions:
+                value = run.process.script_expressions[script].evaluate(run.visible(token), now=run.now)
+                result = node.extensions.result_variable
+                assignments = {result: value} if result else {}
+            else:
+                assignments = run.process.scripts[script].run(run.visible(token), now=run.now)
         except EvaluationError as error:
             raise TokenStopped("script-failed", f"The script of {node.id!r} failed: {error}") from error
         run.set_variables(assignments, token, local=bool(node.extensions.outputs))

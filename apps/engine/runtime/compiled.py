@@ -7,6 +7,7 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 from apps.engine.bpmn import spec
+from apps.engine.bpmn.execution_rules import SCRIPT_FORMATS
 
 
 class Evaluable(Protocol):
@@ -34,11 +35,16 @@ class CompiledProcess:
             self.flows.update(subprocess.flows)
         self.expressions: dict[spec.Expression, Evaluable] = {}
         self.scripts: dict[spec.Script, Runnable] = {}
+        # Scripts written as one expression (Zeebe's FEEL scripts): the value goes to the result variable.
+        self.script_expressions: dict[spec.Script, Evaluable] = {}
         for node in self.nodes.values():
             for expression in node.expressions():
                 self.expressions[expression] = compile_expression(expression.text)
             if isinstance(node, spec.ScriptTask) and node.script is not None:
-                self.scripts[node.script] = compile_script(node.script.text)
+                if SCRIPT_FORMATS.get(node.script.script_format) == "expression":
+                    self.script_expressions[node.script] = compile_expression(node.script.text)
+                else:
+                    self.scripts[node.script] = compile_script(node.script.text)
         for flow in self.flows.values():
             if flow.condition is not None:
                 self.expressions[flow.condition] = compile_expression(flow.condition.text)
