@@ -162,6 +162,9 @@ class VariableChange(models.Model):
     name = models.CharField(max_length=255)
     value = models.JSONField(null=True)
     activity_instance_id = models.UUIDField(null=True, blank=True)
+    scope_token_id = models.UUIDField(
+        null=True, blank=True, help_text="The token whose scope holds this local variable; empty for the instance's"
+    )
     changed_by = models.CharField(max_length=150, blank=True, help_text="A user, or empty for the engine")
     changed_at = models.DateTimeField(default=timezone.now)
 

@@ -92,7 +92,7 @@ def _start(
             variables={},
         )
         step = runtime.start(process, variables, now=now, new_id=_new_id, handlers=handlers or registered_handlers())
-        write_step(instance, step, now=now, actor=started_by)
+        write_step(instance, step, now=now, actor=started_by, handlers=handlers)
         if idempotency_key:
             StartRequest.objects.create(key=idempotency_key, instance=instance, created_at=now)
     return instance
@@ -129,5 +129,5 @@ def complete_wait(
             expected_wait=expected_wait,
             handlers=handlers or registered_handlers(),
         )
-        write_step(instance, step, now=now, actor=actor)
+        write_step(instance, step, now=now, actor=actor, handlers=handlers)
     return instance

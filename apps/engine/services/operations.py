@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from apps.engine.models import (
     Token,
     VariableChange,
 )
+from apps.engine.services import calls
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, write_step
 
@@ -49,16 +51,22 @@ def _audit(instance: ProcessInstance, kind: OperatorActionKind, actor: str, reas
 def _set_state(
     instance_id: uuid.UUID, target: InstanceState, kind: OperatorActionKind, actor: str, reason: str
 ) -> ProcessInstance:
+    """Suspend or resume an instance and, with it, the instances it called."""
     with transaction.atomic():
         instance = _locked(instance_id)
         _move(instance, target)
         instance.save(update_fields=["state"])
         _audit(instance, kind, actor, reason)
+        for called in calls.descendants(instance):
+            if target in INSTANCE_TRANSITIONS[called.state]:
+                called.state = target
+                called.save(update_fields=["state"])
+                _audit(called, kind, actor, f"With the instance that called it ({instance.id}).")
     return instance
 
 
 def suspend_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
-    """Stop applying triggers to the instance until it is resumed; its tokens stay where they are."""
+    """Stop applying triggers to the instance (and those it called) until it is resumed; tokens stay put."""
     return _set_state(instance_id, InstanceState.SUSPENDED, OperatorActionKind.SUSPEND, actor, reason)
 
 
@@ -68,29 +76,42 @@ def resume_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> 
 
 
 def cancel_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> ProcessInstance:
-    """End the instance now: its tokens are removed, its open activities end as cancelled."""
+    """End the instance now, with every instance it called: tokens are removed, open activities end as cancelled."""
     with transaction.atomic():
         instance = _locked(instance_id)
+        if instance.parent_id is not None:
+            raise TransitionRefused(
+                f"The instance was called by instance {instance.parent_id}; cancel that one, or modify it to "
+                "cancel its call activity."
+            )
         _move(instance, InstanceState.CANCELLED)
         now = timezone.now()
-        open_activities = ActivityInstance.objects.filter(instance=instance, ended_at=None)
-        cancelled = list(open_activities.values_list("element_id", flat=True))
-        open_activities.update(state=ActivityState.CANCELLED, ended_at=now)
-        tokens = Token.objects.filter(instance=instance)
-        for token in tokens:
-            if token.data.get("wait") == "user-task":
-                hooks.announce(
-                    hooks.USER_TASK_CANCELLED, str(instance.id), token_id=str(token.id), element_id=token.element_id
-                )
-        tokens.delete()
-        ExternalTask.objects.filter(instance=instance).delete()
-        instance.ended_at = now
-        instance.revision = F("revision") + 1  # type: ignore[assignment]
-        instance.save(update_fields=["state", "ended_at", "revision"])
-        instance.refresh_from_db(fields=["revision"])
-        _audit(instance, OperatorActionKind.CANCEL, actor, reason, cancelled_activities=cancelled)
-        hooks.announce(hooks.INSTANCE_ENDED, str(instance.id), state=instance.state, outcome="cancelled")
+        for child in ProcessInstance.objects.filter(parent=instance):
+            calls.cancel_tree(child, now=now, actor=actor)
+        end_as_cancelled(instance, now=now, actor=actor, reason=reason)
     return instance
+
+
+def end_as_cancelled(instance: ProcessInstance, *, now: datetime, actor: str, reason: str) -> None:
+    """Caller holds the instance's lock. Remove its tokens, cancel its open activities, audit it."""
+    open_activities = ActivityInstance.objects.filter(instance=instance, ended_at=None)
+    cancelled = list(open_activities.values_list("element_id", flat=True))
+    open_activities.update(state=ActivityState.CANCELLED, ended_at=now)
+    tokens = Token.objects.filter(instance=instance)
+    for token in tokens:
+        if token.data.get("wait") == "user-task":
+            hooks.announce(
+                hooks.USER_TASK_CANCELLED, str(instance.id), token_id=str(token.id), element_id=token.element_id
+            )
+    tokens.delete()
+    ExternalTask.objects.filter(instance=instance).delete()
+    instance.state = InstanceState.CANCELLED
+    instance.ended_at = now
+    instance.revision = F("revision") + 1  # type: ignore[assignment]
+    instance.save(update_fields=["state", "ended_at", "revision"])
+    instance.refresh_from_db(fields=["revision"])
+    _audit(instance, OperatorActionKind.CANCEL, actor, reason, cancelled_activities=cancelled)
+    hooks.announce(hooks.INSTANCE_ENDED, str(instance.id), state=instance.state, outcome="cancelled")
 
 
 def set_variables(

@@ -6,11 +6,13 @@ Callers hold a transaction and the instance row's lock (``SELECT ... FOR UPDATE`
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.db.models import F
 
 from apps.engine import hooks
+from apps.engine.handlers import Handler
 from apps.engine.models import (
     ActivityInstance,
     ExternalTask,
@@ -23,6 +25,7 @@ from apps.engine.models import (
 from apps.engine.runtime import Outcome, Snapshot, Step
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
+from apps.engine.services import calls
 
 
 def load_snapshot(instance: ProcessInstance) -> Snapshot:
@@ -47,8 +50,17 @@ def _row(instance: ProcessInstance, token: TokenState, now: datetime) -> Token:
     )
 
 
-def write_step(instance: ProcessInstance, step: Step, *, now: datetime, actor: str = "") -> None:
-    """Write everything ``step`` changed, with bulk statements."""
+def write_step(
+    instance: ProcessInstance,
+    step: Step,
+    *,
+    now: datetime,
+    actor: str = "",
+    handlers: Mapping[str, Handler] | None = None,
+) -> None:
+    """Write everything ``step`` changed, with bulk statements, then start or cancel the instances
+    its call activities call and, when it ends a called instance, move its caller on (with
+    ``handlers`` for the instances that run)."""
     if step.tokens_removed:
         Token.objects.filter(id__in=[uuid.UUID(token_id) for token_id in step.tokens_removed]).delete()
     if step.tokens_added:
@@ -95,6 +107,7 @@ def write_step(instance: ProcessInstance, step: Step, *, now: datetime, actor: s
                 name=change.name,
                 value=change.value,
                 activity_instance_id=uuid.UUID(change.activity_id) if change.activity_id else None,
+                scope_token_id=uuid.UUID(change.scope_token_id) if change.scope_token_id else None,
                 changed_by=actor if change.from_trigger else "",
                 changed_at=now,
             )
@@ -114,6 +127,8 @@ def write_step(instance: ProcessInstance, step: Step, *, now: datetime, actor: s
     instance.save(update_fields=fields)
     instance.refresh_from_db(fields=["revision"])
     _announce(instance, step)
+    if calls.involved(instance, step):
+        calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
 
 
 def _announce(instance: ProcessInstance, step: Step) -> None:
