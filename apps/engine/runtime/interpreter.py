@@ -361,9 +361,13 @@ def modify(
     new_id: Callable[[], str],
     handlers: Mapping[str, ServiceHandler] | None = None,
 ) -> Step:
-    """An operator's modification: cancel the tokens at ``cancel`` elements, then start a token
-    before each ``start_before`` element (of the process level) and run as usual. A modification
-    that leaves no token cancels the instance."""
+    """An operator's modification, as in Camunda 7: cancel the tokens at ``cancel`` elements, then
+    start a token before each ``start_before`` element and run as usual.
+
+    An element inside an embedded subprocess starts in the subprocess's running instance, or in
+    a new one (its inputs mapped, its start event not run) when none runs. A subprocess left with
+    nothing inside is cancelled too, and a modification that leaves no token cancels the instance.
+    """
     run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
     for element_id in cancel:
         doomed = [token for token in run.tokens.values() if token.element_id == element_id]
@@ -376,11 +380,53 @@ def modify(
                 run.remove_scope_contents(token.id)
             run.cancel_token(token)
     for element_id in start_before:
-        if process.spec.scope_of.get(element_id, process.spec.id) != process.spec.id or element_id not in process.nodes:
-            raise TriggerRejected("element-not-startable", f"{element_id!r} is not an element of the process level.")
+        if element_id not in process.nodes:
+            raise TriggerRejected("element-not-startable", f"{element_id!r} is not an element of the process.")
     run.set_variables(variables, from_trigger=True)
     for element_id in start_before:
-        run.arrive(Token(new_id(), element_id, None, TokenState.WAITING), element_id)
+        scope_id = _scope_to_start_in(run, process.spec.scope_of.get(element_id, process.spec.id))
+        run.arrive(Token(new_id(), element_id, scope_id, TokenState.WAITING), element_id)
+    _cancel_empty_scopes(run)
     if not run.tokens and not start_before:
         run.step.outcome = Outcome.CANCELLED
     return run.settle()
+
+
+def _scope_to_start_in(run: Run, scope_element_id: str) -> str | None:
+    """The id of the scope token a token started inside ``scope_element_id`` belongs to."""
+    if scope_element_id == run.process.spec.id:
+        return None
+    running = [
+        token
+        for token in run.tokens.values()
+        if token.element_id == scope_element_id and token.state in (TokenState.SCOPE, TokenState.MULTI)
+    ]
+    node = run.process.nodes[scope_element_id]
+    if len(running) > 1 or (isinstance(node, spec.Activity) and node.loop is not None):
+        message = f"{scope_element_id!r} runs more than once or loops: there is no single instance to start in."
+        raise TriggerRejected("element-not-startable", message)
+    if running:
+        return running[0].id
+    outer = _scope_to_start_in(run, run.process.spec.scope_of.get(scope_element_id, run.process.spec.id))
+    scope = Token(run.new_id(), scope_element_id, outer, TokenState.SCOPE)
+    run.tokens[scope.id] = scope
+    try:
+        run.begin_activity(scope, node)
+    except TokenStopped as stop:
+        raise TriggerRejected("element-not-startable", stop.message) from stop
+    return scope.id
+
+
+def _cancel_empty_scopes(run: Run) -> None:
+    """Cancel the subprocesses (and multi-instance bodies) that nothing runs inside any more."""
+    while True:
+        holding = {token.scope_id for token in run.tokens.values()}
+        empty = [
+            token
+            for token in run.tokens.values()
+            if token.state in (TokenState.SCOPE, TokenState.MULTI) and token.id not in holding
+        ]
+        if not empty:
+            return
+        for token in empty:
+            run.cancel_token(token)
