@@ -34,7 +34,7 @@ class FetchAndLockSerializer(serializers.Serializer[Any]):
 class LockedTaskSerializer(serializers.ModelSerializer[ExternalTask]):
     instance_id = serializers.UUIDField(read_only=True)
     business_key = serializers.CharField(source="instance.business_key", read_only=True)
-    variables = serializers.DictField(source="instance.variables", read_only=True)
+    variables = serializers.DictField(read_only=True, help_text="What the element sees, its local variables included")
 
     class Meta:
         model = ExternalTask

@@ -28,7 +28,16 @@ class Token:
     data: dict[str, Any] = field(default_factory=dict)
 
     def copy(self) -> Token:
-        return Token(self.id, self.element_id, self.scope_id, self.state, dict(self.data))
+        """A copy sharing nothing mutable: a run changes counters and locals in place."""
+        return Token(self.id, self.element_id, self.scope_id, self.state, _copy_json(self.data))
+
+
+def _copy_json(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _copy_json(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_json(item) for item in value]
+    return value
 
 
 @dataclass(slots=True)

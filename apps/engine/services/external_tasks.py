@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from apps.engine.models import ExternalTask, Incident, InstanceState
 from apps.engine.services.instances import complete_wait
+from apps.engine.services.store import load_snapshot, visible_variables
 
 
 class ExternalTaskError(Exception):
@@ -49,7 +50,17 @@ def fetch_and_lock(worker_id: str, topics: Sequence[TopicRequest], max_tasks: in
             task.worker_id = worker_id
             task.locked_until = now + timedelta(milliseconds=durations[task.topic])
         ExternalTask.objects.bulk_update(tasks, ["worker_id", "locked_until"])
+    _attach_variables(tasks)
     return tasks
+
+
+def _attach_variables(tasks: list[ExternalTask]) -> None:
+    """Give each task ``variables``: what its element sees, local variables included (an
+    element of a multi-instance activity sees its own item), as Camunda's fetch-and-lock does."""
+    snapshots = {task.instance_id: load_snapshot(task.instance) for task in tasks}
+    for task in tasks:
+        tokens = snapshots[task.instance_id].tokens
+        task.variables = visible_variables(task.instance, str(task.token_id), tokens)  # type: ignore[attr-defined]
 
 
 def _locked_by(task_id: uuid.UUID, worker_id: str) -> ExternalTask:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from django.db.models import F
 
@@ -36,6 +37,20 @@ def load_snapshot(instance: ProcessInstance) -> Snapshot:
         for row in Token.objects.filter(instance=instance)
     }
     return Snapshot(tokens=tokens, variables=dict(instance.variables))
+
+
+def visible_variables(instance: ProcessInstance, token_id: str, tokens: Mapping[str, TokenState]) -> dict[str, Any]:
+    """What an expression at ``token_id`` would see: the instance's variables overlaid with the
+    local variables of the token and of the scopes around it (a multi-instance element, say)."""
+    layers: list[dict[str, Any]] = []
+    holder = tokens.get(token_id)
+    while holder is not None:
+        layers.append(holder.data.get("locals") or {})
+        holder = tokens.get(holder.scope_id) if holder.scope_id else None
+    visible = dict(instance.variables)
+    for layer in reversed(layers):
+        visible.update(layer)
+    return visible
 
 
 def _row(instance: ProcessInstance, token: TokenState, now: datetime) -> Token:

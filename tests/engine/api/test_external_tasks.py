@@ -144,3 +144,37 @@ def test_tasks_of_suspended_instances_are_not_fetched_and_people_cannot_fetch(al
         "/api/v1/external-tasks/0190a6c4-0000-7000-8000-000000000000/complete/", {"worker_id": "w"}, format="json"
     )
     assert unknown.status_code == 404
+
+
+def test_each_instance_of_a_multi_instance_external_task_sees_its_own_item(alpha: TenantInfo) -> None:
+    xml = (
+        model("service_tasks")
+        .replace(
+            b'<bpmn:serviceTask id="score" camunda:delegateExpression="${creditScore}"/>', b'<bpmn:task id="score"/>'
+        )
+        .replace(
+            b'camunda:topic="notifications"/>',
+            b'camunda:topic="notifications"><bpmn:multiInstanceLoopCharacteristics camunda:collection="${recipients}" '
+            b'camunda:elementVariable="recipient"/></bpmn:serviceTask>',
+        )
+    )
+    client_as(alpha, "designer").post("/api/v1/deployments/", xml, content_type=XML)
+    started = client_as(alpha, "worker").post(
+        "/api/v1/process-definitions/key/service_tasks/start/",
+        {"variables": {"recipients": ["ann", "bob"]}},
+        format="json",
+    )
+    assert started.status_code == 201, started.json()
+
+    tasks = fetch(alpha, "worker-1")
+    seen = sorted((task["variables"]["recipient"], task["variables"]["loopCounter"]) for task in tasks)
+    assert seen == [("ann", 0), ("bob", 1)]
+    assert all(task["variables"]["nrOfInstances"] == 2 for task in tasks)
+
+    operator = client_as(alpha, "operator")
+    for task in tasks:
+        done = operator.post(f"/api/v1/external-tasks/{task['id']}/complete/", {"worker_id": "worker-1"}, format="json")
+        assert done.status_code == 204
+    with schema_context(alpha.schema):
+        instance = ProcessInstance.objects.get(id=started.json()["id"])
+        assert (instance.state, instance.variables) == ("completed", {"recipients": ["ann", "bob"]})
