@@ -1,21 +1,39 @@
-"""Run a model file through the interpreter in memory, the way the store does between requests:
-each trigger starts from the snapshot the previous step left (a reload between steps)."""
+"""Run a model file the two ways the engine runs it, behind one interface.
+
+``Instance`` drives the interpreter in memory, the way the store does between requests: each
+trigger starts from the snapshot the previous step left. ``StoredInstance`` drives the same
+model through the service layer and the database of the current tenant schema, and reloads
+its snapshot from a freshly fetched row after every trigger.
+"""
 
 from __future__ import annotations
 
 import itertools
+import sys
+import uuid
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
+import pytest
+
+from apps.engine import runtime
 from apps.engine.bpmn.parser import parse_definitions
 from apps.engine.expressions import compile_expression, compile_script
-from apps.engine.runtime import CompiledProcess, Snapshot, Step, apply_step, complete, start
+from apps.engine.models import ActivityInstance, InstanceState, ProcessInstance
+from apps.engine.runtime import CompiledProcess, Outcome, Snapshot, Step, apply_step
 from apps.engine.runtime.interpreter import ServiceHandler
+from apps.engine.services import instances, operations, store
+from apps.engine.services.compiled import compiled_process
+from apps.engine.services.deployments import deploy
 
 MODELS = Path(__file__).parent / "models"
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+ACTOR = "tester"
+
+History = tuple[str, str, str, datetime | None]  # an activity instance row: id, element, state, end
 
 
 def load(name: str) -> CompiledProcess:
@@ -24,6 +42,13 @@ def load(name: str) -> CompiledProcess:
     assert [problem for problem in result.problems if problem.severity == "error"] == []
     (process,) = result.definitions.processes.values()
     return CompiledProcess(process, compile_expression, compile_script)
+
+
+def token_at(snapshot: Snapshot, element_id: str) -> str:
+    """The id of the one token at ``element_id``."""
+    found = [token.id for token in snapshot.tokens.values() if token.element_id == element_id]
+    assert len(found) == 1, f"Expected one token at {element_id!r}, found {len(found)}."
+    return found[0]
 
 
 @dataclass
@@ -43,20 +68,34 @@ class Instance:
         self.steps.append(step)
         return step
 
+    def _new_id(self) -> str:
+        return str(next(self.ids))
+
     def start(self, **variables: Any) -> Step:
-        return self._apply(
-            start(self.process, variables, now=NOW, new_id=lambda: next(self.ids), handlers=self.handlers)
-        )
+        return self._apply(runtime.start(self.process, variables, now=NOW, new_id=self._new_id, handlers=self.handlers))
 
     def complete(self, element_id: str, **variables: Any) -> Step:
-        (token_id,) = [token.id for token in self.snapshot.tokens.values() if token.element_id == element_id]
-        step = complete(
+        token_id = token_at(self.snapshot, element_id)
+        step = runtime.complete(
+            self.process, self.snapshot, token_id, variables, now=NOW, new_id=self._new_id, handlers=self.handlers
+        )
+        return self._apply(step)
+
+    def modify(
+        self,
+        *,
+        cancel: Iterable[str] = (),
+        start_before: Iterable[str] = (),
+        variables: Mapping[str, Any] | None = None,
+    ) -> Step:
+        step = runtime.modify(
             self.process,
             self.snapshot,
-            token_id,
-            variables,
+            cancel=list(cancel),
+            start_before=list(start_before),
+            variables=dict(variables or {}),
             now=NOW,
-            new_id=lambda: next(self.ids),
+            new_id=self._new_id,
             handlers=self.handlers,
         )
         return self._apply(step)
@@ -64,3 +103,167 @@ class Instance:
     @property
     def waiting_at(self) -> list[str]:
         return sorted(token.element_id for token in self.snapshot.tokens.values())
+
+
+@dataclass(frozen=True)
+class WrittenStep:
+    instance_id: uuid.UUID
+    step: Step
+
+
+def spy_on_written_steps(monkeypatch: pytest.MonkeyPatch) -> list[WrittenStep]:
+    """Record every step the service layer writes, then write it as usual.
+
+    Service modules import ``write_step`` by name, so the spy replaces it in each of them as
+    well as in the store.
+    """
+    written: list[WrittenStep] = []
+    write_for_real = store.write_step
+
+    def write_step(instance: ProcessInstance, step: Step, **options: Any) -> None:
+        written.append(WrittenStep(instance.id, step))
+        write_for_real(instance, step, **options)
+
+    for name, module in list(sys.modules.items()):
+        if name.startswith("apps.engine.services") and getattr(module, "write_step", None) is write_for_real:
+            monkeypatch.setattr(module, "write_step", write_step)
+    return written
+
+
+class StoredInstance:
+    """The interface of ``Instance``, driven through the service layer in the current tenant schema.
+
+    Every trigger is a service call in its own transaction. Afterwards the snapshot is read
+    again from a freshly fetched instance row, and that row, its tokens and its activity
+    history must be what the written step says; a trigger that raises must have changed
+    nothing. Needs ``spy_on_written_steps`` installed and a tenant schema active.
+    """
+
+    def __init__(
+        self, name: str, written: list[WrittenStep], handlers: dict[str, ServiceHandler] | None = None
+    ) -> None:
+        xml = (MODELS / f"{name}.bpmn").read_bytes()
+        (self.definition,) = deploy(xml, name=f"{name}.bpmn", deployed_by=ACTOR).definitions
+        self.process: CompiledProcess = compiled_process(self.definition)
+        self.handlers: dict[str, ServiceHandler] = handlers if handlers is not None else {}
+        self.snapshot = Snapshot()
+        self.visited: list[str] = []
+        self.steps: list[Step] = []
+        self.instance_id: uuid.UUID | None = None
+        self._written = written
+
+    @property
+    def waiting_at(self) -> list[str]:
+        return sorted(token.element_id for token in self.snapshot.tokens.values())
+
+    def start(self, **variables: Any) -> Step:
+        assert self.instance_id is None, "This instance has started already."
+        written_before = len(self._written)
+        instance = instances.start_instance(self.definition, variables, started_by=ACTOR, handlers=self.handlers)
+        self.instance_id = instance.id
+        return self._reload_after(written_before)
+
+    def complete(self, element_id: str, **variables: Any) -> Step:
+        token_id = token_at(self.snapshot, element_id)
+        instance_id = self._started()
+        return self._trigger(
+            lambda: instances.complete_wait(instance_id, token_id, variables, actor=ACTOR, handlers=self.handlers)
+        )
+
+    def modify(
+        self,
+        *,
+        cancel: Iterable[str] = (),
+        start_before: Iterable[str] = (),
+        variables: Mapping[str, Any] | None = None,
+    ) -> Step:
+        instance_id = self._started()
+
+        def modify_instance() -> None:
+            # modify_instance takes no handlers: it runs with the registry, so the registry lends them.
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(operations, "registered_handlers", lambda: self.handlers)
+                operations.modify_instance(
+                    instance_id,
+                    cancel=list(cancel),
+                    start_before=list(start_before),
+                    variables=dict(variables or {}),
+                    actor=ACTOR,
+                )
+
+        return self._trigger(modify_instance)
+
+    def _started(self) -> uuid.UUID:
+        assert self.instance_id is not None, "Start the instance first."
+        return self.instance_id
+
+    def _fetch(self) -> ProcessInstance:
+        return ProcessInstance.objects.get(id=self._started())
+
+    def _trigger(self, call: Callable[[], object]) -> Step:
+        before = self._fetch()
+        history_before = self._history()
+        written_before = len(self._written)
+        try:
+            call()
+        except Exception:
+            self._assert_unchanged(before, history_before)
+            raise
+        return self._reload_after(written_before)
+
+    def _history(self) -> list[History]:
+        rows = ActivityInstance.objects.filter(instance_id=self._started()).order_by("id")
+        return [(str(row.id), row.element_id, row.state, row.ended_at) for row in rows]
+
+    def _assert_unchanged(self, before: ProcessInstance, history_before: list[History]) -> None:
+        """A trigger that raised left the instance row, its tokens and its history as they were."""
+        after = self._fetch()
+        was, now = (before.revision, before.state, before.variables), (after.revision, after.state, after.variables)
+        assert now == was, f"A refused trigger changed the instance row: {was} -> {now}"
+        assert store.load_snapshot(after) == self.snapshot, "A refused trigger changed the tokens or variables."
+        assert self._history() == history_before, "A refused trigger changed the activity history."
+
+    def _reload_after(self, written_before: int) -> Step:
+        """Reload the snapshot and check the rows against the steps this trigger wrote for this instance.
+
+        That is one step, or more when the trigger ended a called instance and so moved this one on
+        from its call activity; the last is returned, all are recorded.
+        """
+        steps = [entry.step for entry in self._written[written_before:] if entry.instance_id == self.instance_id]
+        assert steps, "The trigger wrote no step of this instance."
+        expected = self.snapshot
+        for step in steps:
+            expected = apply_step(expected, step)
+        row = self._fetch()
+        self.snapshot = store.load_snapshot(row)
+        self._assert_stored(row, steps, expected)
+        for step in steps:
+            self.visited += step.visited
+            self.steps.append(step)
+        return steps[-1]
+
+    def _assert_stored(self, row: ProcessInstance, steps: list[Step], expected: Snapshot) -> None:
+        """What the database holds after ``steps`` is what applying them in memory gives."""
+        assert row.variables == expected.variables, f"Stored {row.variables}, the steps give {expected.variables}"
+        assert self.snapshot.tokens == expected.tokens, (
+            f"Stored {self.snapshot.tokens}, the steps give {expected.tokens}"
+        )
+        outcome = steps[-1].outcome
+        if outcome is None:
+            assert (row.state, row.ended_at) == (InstanceState.ACTIVE, None), f"The instance is {row.state}."
+        else:
+            ended = InstanceState.CANCELLED if outcome is Outcome.CANCELLED else InstanceState.COMPLETED
+            assert (row.state, row.ended_at is not None) == (ended, True), f"{outcome} stored as {row.state}."
+        activities = {activity_id: record for step in steps for activity_id, record in step.activities.items()}
+        stored = ActivityInstance.objects.filter(
+            instance_id=row.id, id__in=[uuid.UUID(activity_id) for activity_id in activities]
+        )
+        history = {str(activity.id): (activity.element_id, activity.state) for activity in stored}
+        recorded = {activity_id: (record.element_id, record.state) for activity_id, record in activities.items()}
+        assert history == recorded, f"Stored activities {history}, the steps record {recorded}"
+
+
+class InstanceOf(Protocol):
+    """The ``instance_of`` fixture: a fresh instance of ``models/<name>.bpmn``, not started yet."""
+
+    def __call__(self, name: str, handlers: dict[str, ServiceHandler] | None = None) -> Instance | StoredInstance: ...
