@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 from typing import Any
 
 from django.db.models import QuerySet
@@ -40,7 +41,7 @@ def _variable(raw: str) -> tuple[str, Any]:
 
 
 def filter_instances(queryset: QuerySet[ProcessInstance], params: Any) -> QuerySet[ProcessInstance]:
-    """``state``, ``key``, ``business_key``, ``started_after``, ``started_before`` and repeated
+    """``state``, ``key``, ``business_key``, ``parent``, ``started_after``, ``started_before`` and repeated
     ``variable=name:value`` (equality on the instance's variables)."""
     state = params.get("state")
     if state:
@@ -51,6 +52,11 @@ def filter_instances(queryset: QuerySet[ProcessInstance], params: Any) -> QueryS
         queryset = queryset.filter(definition__key=params["key"])
     if params.get("business_key"):
         queryset = queryset.filter(business_key=params["business_key"])
+    if params.get("parent"):
+        try:
+            queryset = queryset.filter(parent_id=uuid.UUID(params["parent"]))
+        except ValueError:
+            raise ValidationError({"parent": f"{params['parent']!r} is not an instance id."}) from None
     if params.get("started_after"):
         queryset = queryset.filter(started_at__gte=_datetime("started_after", params["started_after"]))
     if params.get("started_before"):

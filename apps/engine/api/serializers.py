@@ -112,7 +112,18 @@ class InstanceSerializer(serializers.ModelSerializer[ProcessInstance]):
 
     class Meta:
         model = ProcessInstance
-        fields = ["id", "definition", "business_key", "state", "variables", "started_by", "started_at", "ended_at"]
+        fields = [
+            "id",
+            "definition",
+            "business_key",
+            "state",
+            "variables",
+            "parent",
+            "root",
+            "started_by",
+            "started_at",
+            "ended_at",
+        ]
 
 
 class InstanceDetailSerializer(InstanceSerializer):

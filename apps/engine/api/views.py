@@ -157,6 +157,7 @@ class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             OpenApiParameter("state", str, enum=InstanceState.values),
             OpenApiParameter("key", str, description="process key"),
             OpenApiParameter("business_key", str),
+            OpenApiParameter("parent", OpenApiTypes.UUID, description="instances called by this one"),
             OpenApiParameter("started_after", OpenApiTypes.DATETIME),
             OpenApiParameter("started_before", OpenApiTypes.DATETIME),
             OpenApiParameter("variable", str, many=True, description="name:value, the value as JSON or text"),

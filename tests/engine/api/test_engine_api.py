@@ -185,3 +185,20 @@ def test_a_given_version_starts_by_its_id_even_after_a_newer_one(alpha: TenantIn
         "/api/v1/process-definitions/0190a6c4-0000-7000-8000-000000000000/start/", {}, format="json"
     )
     assert missing.status_code == 404
+
+
+def test_a_called_instance_names_its_caller_and_is_listed_by_it(alpha: TenantInfo) -> None:
+    deployed = client_as(alpha, "designer").post("/api/v1/deployments/", model("call_activity"), content_type=XML)
+    assert deployed.status_code == 201, deployed.json()
+    worker = client_as(alpha, "worker")
+    order = worker.post(
+        "/api/v1/process-definitions/key/order/start/",
+        {"variables": {"total": 5, "customer": {"name": "pia"}, "orderNo": 1}},
+        format="json",
+    ).json()
+    assert (order["parent"], order["root"]) == (None, None)
+
+    (payment,) = worker.get(f"/api/v1/process-instances/?parent={order['id']}").json()["results"]
+    assert (payment["definition"]["key"], payment["parent"], payment["root"]) == ("payment", order["id"], order["id"])
+    assert payment["business_key"] == "order-1"
+    assert worker.get("/api/v1/process-instances/?parent=nope").status_code == 400
