@@ -75,7 +75,10 @@ class Instance:
         return self._apply(runtime.start(self.process, variables, now=NOW, new_id=self._new_id, handlers=self.handlers))
 
     def complete(self, element_id: str, **variables: Any) -> Step:
-        token_id = token_at(self.snapshot, element_id)
+        return self.complete_token(token_at(self.snapshot, element_id), **variables)
+
+    def complete_token(self, token_id: str, **variables: Any) -> Step:
+        """Complete one waiting token: one instance of a multi-instance activity, say."""
         step = runtime.complete(
             self.process, self.snapshot, token_id, variables, now=NOW, new_id=self._new_id, handlers=self.handlers
         )
@@ -164,7 +167,9 @@ class StoredInstance:
         return self._reload_after(written_before)
 
     def complete(self, element_id: str, **variables: Any) -> Step:
-        token_id = token_at(self.snapshot, element_id)
+        return self.complete_token(token_at(self.snapshot, element_id), **variables)
+
+    def complete_token(self, token_id: str, **variables: Any) -> Step:
         instance_id = self._started()
         return self._trigger(
             lambda: instances.complete_wait(instance_id, token_id, variables, actor=ACTOR, handlers=self.handlers)
