@@ -88,7 +88,7 @@ def _start_child(
         parent_token_id=uuid.UUID(wait.token_id),
         root_id=parent.root_id or parent.id,
     )
-    chosen = handlers or registered_handlers()
+    chosen = handlers if handlers is not None else registered_handlers()
     child_step = runtime.start(
         compiled_process(definition), wait.details.get("variables", {}), now=now, new_id=_new_id, handlers=chosen
     )
@@ -131,7 +131,7 @@ def _return_to_parent(
         child.variables,
         now=now,
         new_id=_new_id,
-        handlers=handlers or registered_handlers(),
+        handlers=handlers if handlers is not None else registered_handlers(),
     )
     store.write_step(parent, step, now=now, actor=actor, handlers=handlers)
 

@@ -91,7 +91,13 @@ def _start(
             started_at=now,
             variables={},
         )
-        step = runtime.start(process, variables, now=now, new_id=_new_id, handlers=handlers or registered_handlers())
+        step = runtime.start(
+            process,
+            variables,
+            now=now,
+            new_id=_new_id,
+            handlers=handlers if handlers is not None else registered_handlers(),
+        )
         write_step(instance, step, now=now, actor=started_by, handlers=handlers)
         if idempotency_key:
             StartRequest.objects.create(key=idempotency_key, instance=instance, created_at=now)
@@ -127,7 +133,7 @@ def complete_wait(
             now=now,
             new_id=_new_id,
             expected_wait=expected_wait,
-            handlers=handlers or registered_handlers(),
+            handlers=handlers if handlers is not None else registered_handlers(),
         )
         write_step(instance, step, now=now, actor=actor, handlers=handlers)
     return instance

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from uuid6 import uuid7
 
 from apps.engine import hooks, runtime
-from apps.engine.handlers import registered_handlers
+from apps.engine.handlers import Handler, registered_handlers
 from apps.engine.models import (
     INSTANCE_TRANSITIONS,
     ActivityInstance,
@@ -145,6 +146,7 @@ def modify_instance(
     variables: dict[str, Any],
     actor: str,
     reason: str = "",
+    handlers: Mapping[str, Handler] | None = None,
 ) -> ProcessInstance:
     """Move an active instance by hand: cancel the tokens at some elements, start before others.
 
@@ -164,8 +166,8 @@ def modify_instance(
             variables=variables,
             now=now,
             new_id=lambda: str(uuid7()),
-            handlers=registered_handlers(),
+            handlers=handlers if handlers is not None else registered_handlers(),
         )
-        write_step(instance, step, now=now, actor=actor)
+        write_step(instance, step, now=now, actor=actor, handlers=handlers)
         _audit(instance, OperatorActionKind.MODIFY, actor, reason, cancel=cancel, start_before=start_before)
     return instance

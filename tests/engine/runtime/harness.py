@@ -185,16 +185,14 @@ class StoredInstance:
         instance_id = self._started()
 
         def modify_instance() -> None:
-            # modify_instance takes no handlers: it runs with the registry, so the registry lends them.
-            with pytest.MonkeyPatch.context() as patch:
-                patch.setattr(operations, "registered_handlers", lambda: self.handlers)
-                operations.modify_instance(
-                    instance_id,
-                    cancel=list(cancel),
-                    start_before=list(start_before),
-                    variables=dict(variables or {}),
-                    actor=ACTOR,
-                )
+            operations.modify_instance(
+                instance_id,
+                cancel=list(cancel),
+                start_before=list(start_before),
+                variables=dict(variables or {}),
+                actor=ACTOR,
+                handlers=self.handlers,
+            )
 
         return self._trigger(modify_instance)
 
