@@ -1,4 +1,4 @@
-"""Multi-instance activities, standard loops, input/output mappings and expression scripts."""
+"""Multi-instance activities, standard loops, input/output mappings, expression scripts and the other task kinds."""
 
 from __future__ import annotations
 
@@ -203,3 +203,21 @@ def test_cancelling_the_last_token_inside_a_subprocess_cancels_the_subprocess(in
     states = sorted((record.element_id, record.state) for record in step.activities.values())
     assert states == [("end", "completed"), ("hand_over", "cancelled"), ("ship", "cancelled"), ("ship", "cancelled")]
     assert "labels" not in instance.snapshot.variables
+
+
+def test_manual_send_business_rule_and_receive_tasks_and_a_none_throw_event(instance_of: InstanceOf) -> None:
+    handlers = {
+        "mailer": lambda variables: {"mailedTo": variables["customer"]},
+        "riskRules": lambda variables: {"risk": "low" if variables["amount"] < 100 else "high"},
+    }
+    instance = instance_of("task_kinds", handlers=handlers)
+    first = instance.start(customer="c-1", amount=40)
+
+    assert instance.visited == ["start", "note", "file_papers", "send_invoice", "rate", "invoiced", "await_payment"]
+    assert [(wait.kind, wait.details) for wait in first.waits] == [("message", {"message_ref": "payment_received"})]
+    assert instance.snapshot.variables == {"customer": "c-1", "amount": 40, "mailedTo": "c-1", "risk": "low"}
+
+    last = instance.complete("await_payment", paid=40)
+    assert last.visited == ["end"]
+    assert last.outcome is Outcome.COMPLETED
+    assert instance.snapshot.variables["paid"] == 40
