@@ -77,7 +77,7 @@ def _start_child(
         message = f"Calling {key!r} would nest called instances deeper than {MAX_CALL_DEPTH}."
         _stop_with_incident(parent, wait, "call-depth", message, now=now)
         return
-    child = ProcessInstance.objects.create(
+    child = ProcessInstance(
         id=uuid.UUID(_new_id()),
         definition=definition,
         business_key=wait.details.get("business_key") or "",
@@ -92,7 +92,7 @@ def _start_child(
     child_step = runtime.start(
         compiled_process(definition), wait.details.get("variables", {}), now=now, new_id=_new_id, handlers=chosen
     )
-    store.write_step(child, child_step, now=now, actor=actor, handlers=handlers)
+    store.write_step(child, child_step, now=now, actor=actor, handlers=handlers, new=True)
 
 
 def _depth(instance: ProcessInstance) -> int:

@@ -83,7 +83,7 @@ def _start(
     process = compiled_process(definition)
     now = timezone.now()
     with transaction.atomic():
-        instance = ProcessInstance.objects.create(
+        instance = ProcessInstance(
             id=uuid.UUID(_new_id()),
             definition=definition,
             business_key=business_key,
@@ -98,7 +98,7 @@ def _start(
             new_id=_new_id,
             handlers=handlers if handlers is not None else registered_handlers(),
         )
-        write_step(instance, step, now=now, actor=started_by, handlers=handlers)
+        write_step(instance, step, now=now, actor=started_by, handlers=handlers, new=True)
         if idempotency_key:
             StartRequest.objects.create(key=idempotency_key, instance=instance, created_at=now)
     return instance

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F
+from django.db import connection
 
 from apps.engine import hooks
 from apps.engine.handlers import Handler
@@ -72,10 +72,18 @@ def write_step(
     now: datetime,
     actor: str = "",
     handlers: Mapping[str, Handler] | None = None,
+    new: bool = False,
 ) -> None:
     """Write everything ``step`` changed, with bulk statements, then start or cancel the instances
     its call activities call and, when it ends a called instance, move its caller on (with
-    ``handlers`` for the instances that run)."""
+    ``handlers`` for the instances that run).
+
+    ``new``: the instance is not stored yet and ``step`` started it; its row is inserted as the
+    step leaves it, in one statement.
+    """
+    _apply_to_row(instance, step, now)
+    if new:
+        instance.save(force_insert=True)
     if step.tokens_removed:
         Token.objects.filter(id__in=[uuid.UUID(token_id) for token_id in step.tokens_removed]).delete()
     if step.tokens_added:
@@ -129,21 +137,28 @@ def write_step(
             for change in step.variable_changes
         ]
     )
-    fields = ["revision"]
-    instance.revision = F("revision") + 1  # type: ignore[assignment]
+    if not new:
+        fields = [
+            "revision",
+            *(["variables"] if step.variables else []),
+            *(["state", "ended_at"] if step.outcome else []),
+        ]
+        instance.save(update_fields=fields)
+    _announce(instance, step)
+    if calls.involved(instance, step):
+        calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
+
+
+def _apply_to_row(instance: ProcessInstance, step: Step, now: datetime) -> None:
+    """Set the instance's fields as ``step`` leaves them. The caller holds the row's lock (or the
+    row is new), so the revision read with it is current."""
+    instance.revision += 1
     if step.variables:
         instance.variables = {**instance.variables, **step.variables}
-        fields.append("variables")
     if step.outcome is not None:
         # A terminate end event completes the instance too; only an operator's modification cancels it.
         instance.state = InstanceState.CANCELLED if step.outcome is Outcome.CANCELLED else InstanceState.COMPLETED
         instance.ended_at = now
-        fields += ["state", "ended_at"]
-    instance.save(update_fields=fields)
-    instance.refresh_from_db(fields=["revision"])
-    _announce(instance, step)
-    if calls.involved(instance, step):
-        calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
 
 
 def _announce(instance: ProcessInstance, step: Step) -> None:
@@ -181,11 +196,16 @@ def _write_history(instance: ProcessInstance, step: Step, now: datetime) -> None
             for record in started
         ]
     )
-    for record in step.activities.values():
-        if not record.started_here and record.ended_at is not None:
-            row = ActivityInstance.objects.filter(id=uuid.UUID(record.id)).only("started_at").first()
-            if row is not None:
-                duration = int((record.ended_at - row.started_at).total_seconds() * 1000)
-                ActivityInstance.objects.filter(id=row.id).update(
-                    ended_at=record.ended_at, state=record.state, duration_ms=duration
-                )
+    ended = [record for record in step.activities.values() if not record.started_here and record.ended_at]
+    if ended:
+        # Activities started by earlier triggers end in one statement, their durations computed by the database.
+        rows = ", ".join(["(%s::uuid, %s::timestamptz, %s)"] * len(ended))
+        parameters = [value for record in ended for value in (record.id, record.ended_at, record.state)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {ActivityInstance._meta.db_table} AS activity "  # noqa: S608 - only placeholders
+                "SET ended_at = ended.at, state = ended.state, "
+                "duration_ms = (EXTRACT(EPOCH FROM (ended.at - activity.started_at)) * 1000)::bigint "
+                f"FROM (VALUES {rows}) AS ended (id, at, state) WHERE activity.id = ended.id",
+                parameters,
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -93,6 +94,9 @@ def test_a_user_task_waits_in_the_database_and_completes_after_a_reload(
     token = Token.objects.get(instance=instance)
     assert (token.element_id, token.state, token.data["wait"]) == ("approve", "waiting", "user-task")
     assert token.data["details"]["assignee"] == "bob"
+    # The task was opened 90 seconds ago, as the clock would have it.
+    opened = ActivityInstance.objects.filter(instance=instance, element_id="approve")
+    opened.update(started_at=opened.get().started_at - timedelta(seconds=90))
 
     complete_wait(instance.id, str(token.id), {"decision": decision}, actor="bob", expected_wait="user-task")
 
@@ -105,7 +109,8 @@ def test_a_user_task_waits_in_the_database_and_completes_after_a_reload(
         (end, "completed"),
     ]
     approval = ActivityInstance.objects.get(instance=stored, element_id="approve")
-    assert approval.ended_at is not None and approval.duration_ms is not None and approval.duration_ms >= 0
+    assert approval.ended_at is not None and approval.duration_ms is not None
+    assert 90_000 <= approval.duration_ms < 100_000
     assert VariableChange.objects.get(instance=stored, name="decision").changed_by == "bob"
 
 
