@@ -1,25 +1,33 @@
-"""``python -m bench``: HTTP throughput of gunicorn and daphne; ``--soak``: a long run for leaks.
+"""``python -m bench [SUITE...]``: HTTP throughput of gunicorn and daphne, and the engine's figures
+beside SpiffWorkflow's; ``--soak``: a long run for leaks.
 
-Needs ``DATABASE_URL`` and ``REDIS_URL``; ``make bench`` and ``make soak`` provide both
-with the embedded servers. The benchmark migrates its own database (``apg_bench``) on
-that PostgreSQL server, provisions tenant ``bench.localhost`` with users, starts the
-servers on loopback, loads them with wrk and prints the figures and the commands that
-produced them. Every process it starts is stopped before it exits.
+Suites: ``http`` (gunicorn against daphne), ``interpreter``, ``durable``, ``rest`` and
+``scale`` (the engine), ``engine`` for the four engine suites; none given runs them all.
+Every suite but ``interpreter`` needs ``DATABASE_URL`` and ``REDIS_URL``; ``make bench``
+and ``make soak`` provide both with the embedded servers. The benchmark migrates its own
+database (``apg_bench``) on that PostgreSQL server, provisions tenant ``bench.localhost``
+with users, starts the servers on loopback, loads them with wrk and prints the figures and
+the commands that produced them. Every process it starts is stopped before it exits.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import signal
 import sys
 
 from apg_wbpm.embedded import free_port
-from bench.context import MissingServers, describe_machine, prepare
+from bench.context import ROOT, BenchContext, MissingServers, describe_machine, prepare
 from bench.load import LoadGeneratorMissing, LoadPlan
 from bench.servers import ServerFailed, daphne_spec, gunicorn_spec
-from bench.soak import run_soak
-from bench.throughput import run_throughput
+from bench.sizes import QUICK, RECORDED, EngineSizes
+
+ENGINE_SUITES = ("interpreter", "durable", "rest", "scale")
+SUITES = ("http", *ENGINE_SUITES)
+# Time to seed a million instances on a slow machine, on top of the measured seconds.
+ENGINE_TOKEN_MINUTES = 60
 
 
 def _stop_on_sigterm(signum: int, frame: object) -> None:
@@ -28,6 +36,8 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n\n")[0])
+    parser.add_argument("suites", nargs="*", metavar="SUITE", help=f"{', '.join(SUITES)} or engine (default: all)")
+    parser.add_argument("--quick", action="store_true", help="engine suites with small sizes and short runs")
     parser.add_argument("--soak", action="store_true", help="a long run against gunicorn that checks for leaks")
     parser.add_argument("--seconds", type=int, default=10, help="measured seconds per server (default 10)")
     parser.add_argument("--soak-seconds", type=int, default=300, help="length of --soak (default 300)")
@@ -37,26 +47,36 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--users", type=int, default=128, help="users whose tokens take turns (default 128)")
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the apg_bench database first")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.suites if name not in (*SUITES, "engine")]
+    if unknown:
+        parser.error(f"unknown suite {unknown[0]!r}: choose from {', '.join(SUITES)}, engine")
+    return args
+
+
+def selected_suites(names: list[str]) -> list[str]:
+    """The suites to run, in their order: ``engine`` stands for the four engine suites."""
+    wanted = set(names or SUITES)
+    if "engine" in wanted:
+        wanted |= set(ENGINE_SUITES)
+    return [suite for suite in SUITES if suite in wanted]
+
+
+def suite_command(suite: str, quick: bool) -> str:
+    """The command that runs one suite again, with the servers of this run."""
+    servers = [f"{name}={os.environ[name]}" for name in ("DATABASE_URL", "REDIS_URL") if suite != "interpreter"]
+    python = os.path.relpath(sys.executable, ROOT) if sys.executable.startswith(str(ROOT)) else sys.executable
+    return shlex.join([*servers, python, "-m", "bench", suite, *(["--quick"] if quick else [])])
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
-    warmup = args.warmup if args.warmup is not None else (30 if args.soak else 3)
-    planned_minutes = (args.soak_seconds if args.soak else 2 * args.seconds) // 60 + warmup // 60 + 15
     try:
-        context = prepare(user_count=args.users, fresh=args.fresh, jwt_minutes=planned_minutes)
+        return _run(args)
     except (MissingServers, LoadGeneratorMissing) as error:
         print(error, file=sys.stderr)
         return 2
-    print(f"\n{describe_machine(context.wrk)}", flush=True)
-    plan = LoadPlan(threads=args.threads, connections=args.connections, seconds=args.seconds)
-    gunicorn = gunicorn_spec(free_port(), args.workers)
-    try:
-        if args.soak:
-            return run_soak(context, gunicorn, plan, args.soak_seconds, warmup)
-        return run_throughput(context, gunicorn, daphne_spec(free_port()), plan, warmup)
     except ServerFailed as error:
         print(error, file=sys.stderr)
         return 1
@@ -66,6 +86,63 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         load = " ".join(f"{value:.2f}" for value in os.getloadavg())
         print(f"load     {load} (1, 5, 15 min) after the run", flush=True)
+
+
+def _run(args: argparse.Namespace) -> int:
+    suites = ["http"] if args.soak else selected_suites(args.suites)
+    sizes = QUICK if args.quick else RECORDED
+    commands = {suite: suite_command(suite, args.quick) for suite in suites if suite in ENGINE_SUITES}
+    if suites == ["interpreter"]:
+        from bench.interpreter import run_interpreter
+
+        print(f"\n{describe_machine(None)}", flush=True)
+        run_interpreter(sizes.interpreter_seconds, commands["interpreter"])
+        return 0
+    warmup = args.warmup if args.warmup is not None else (30 if args.soak else 3)
+    planned_minutes = (args.soak_seconds if args.soak else 2 * args.seconds) // 60 + warmup // 60 + 15
+    if set(suites) & {"rest", "scale"}:
+        planned_minutes += ENGINE_TOKEN_MINUTES
+    context = prepare(user_count=args.users, fresh=args.fresh, jwt_minutes=planned_minutes)
+    print(f"\n{describe_machine(context.wrk)}", flush=True)
+    plan = LoadPlan(threads=args.threads, connections=args.connections, seconds=args.seconds)
+    status = 0
+    if args.soak:
+        from bench.soak import run_soak
+
+        return run_soak(context, gunicorn_spec(free_port(), args.workers), plan, args.soak_seconds, warmup)
+    if "http" in suites:
+        from bench.throughput import run_throughput
+
+        gunicorn, daphne = gunicorn_spec(free_port(), args.workers), daphne_spec(free_port())
+        status = run_throughput(context, gunicorn, daphne, plan, warmup)
+    if "interpreter" in suites:
+        from bench.interpreter import run_interpreter
+
+        run_interpreter(sizes.interpreter_seconds, commands["interpreter"])
+    if set(suites) & {"durable", "rest", "scale"}:
+        status = max(status, _run_database_suites(context, suites, sizes, commands))
+    return status
+
+
+def _run_database_suites(context: BenchContext, suites: list[str], sizes: EngineSizes, commands: dict[str, str]) -> int:
+    from bench.durable import run_durable
+    from bench.engine_data import deploy_bench_models
+    from bench.processes import USER_TASK
+    from bench.rest_start import run_rest_start
+    from bench.scale import run_scale
+
+    definitions = deploy_bench_models()
+    status = 0
+    if "durable" in suites:
+        run_durable(sizes.durable_processes, sizes.durable_seconds, commands["durable"])
+    if "rest" in suites:
+        plan = LoadPlan(threads=2, connections=sizes.rest_connections, seconds=sizes.rest_seconds)
+        result = run_rest_start(context, definitions[USER_TASK], sizes.rest_waiting, plan, commands["rest"])
+        status = 1 if result.error_count else status
+    if "scale" in suites:
+        waiting, seconds, calls = sizes.scale_waiting, sizes.scale_seconds, sizes.complete_calls
+        run_scale(context, definitions[USER_TASK], waiting, seconds, calls, commands["scale"])
+    return status
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import platform
 import secrets
@@ -38,8 +39,9 @@ class BenchContext:
     log_dir: Path
     wrk: str
 
-    def wrk_command(self, port: int, plan: LoadPlan, path: str = ME_PATH) -> list[str]:
-        return wrk_command(self.wrk, f"http://127.0.0.1:{port}{path}", BENCH_DOMAIN, self.tokens_file, plan)
+    def wrk_command(self, port: int, plan: LoadPlan, path: str = ME_PATH, post_body: str | None = None) -> list[str]:
+        url = f"http://127.0.0.1:{port}{path}"
+        return wrk_command(self.wrk, url, BENCH_DOMAIN, self.tokens_file, plan, post_body)
 
     def shown(self, argv: list[str], *, env: dict[str, str] | None = None) -> str:
         """A command as people can paste it: paths relative to the repository, the key hidden.
@@ -100,15 +102,15 @@ def prepare(*, user_count: int, fresh: bool, jwt_minutes: int) -> BenchContext:
     )
 
 
-def describe_machine(wrk: str) -> str:
-    """Date, CPU, memory, kernel, Python, wrk and the commit: the context of every figure."""
+def describe_machine(wrk: str | None) -> str:
+    """Date, CPU, memory, kernel, Python, wrk, SpiffWorkflow and the commit: the context of every figure."""
     cpu_model = _first_value("/proc/cpuinfo", "model name") or platform.processor() or "unknown CPU"
     memory_kib = _first_value("/proc/meminfo", "MemTotal")
     memory = f"{int(memory_kib.split()[0]) / 1024 / 1024:.0f} GiB" if memory_kib else "unknown memory"
     commit = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=False
     ).stdout.strip()
-    wrk_version = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False).stdout
+    wrk_version = subprocess.run([wrk, "--version"], capture_output=True, text=True, check=False).stdout if wrk else ""
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     return "\n".join(
         [
@@ -116,10 +118,18 @@ def describe_machine(wrk: str) -> str:
             f"load     {load} (1, 5, 15 min) before the run; other work on the machine lowers every figure",
             f"machine  {os.cpu_count()} cores ({cpu_model}), {memory}, Linux {platform.release()}",
             f"python   {platform.python_version()} ({sys.executable.removeprefix(str(ROOT) + os.sep)})",
-            f"wrk      {(wrk_version.splitlines() or ['unknown'])[0]}",
+            f"wrk      {(wrk_version.splitlines() or ['not used'])[0]}",
+            f"spiff    SpiffWorkflow {_installed_version('SpiffWorkflow')}",
             f"commit   {commit or 'unknown'}",
         ]
     )
+
+
+def _installed_version(distribution: str) -> str:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed (pip install -r requirements-bench.txt)"
 
 
 def _first_value(path: str, key: str) -> str | None:

@@ -49,7 +49,8 @@ class LoadResult:
         latency = self.latency_ms
         return (
             f"{self.requests_per_second:,.0f} req/s; latency p50 {latency['p50']:.1f} ms, "
-            f"p90 {latency['p90']:.1f} ms, p99 {latency['p99']:.1f} ms, p99.9 {latency['p99_9']:.1f} ms, "
+            f"p90 {latency['p90']:.1f} ms, p95 {latency['p95']:.1f} ms, p99 {latency['p99']:.1f} ms, "
+            f"p99.9 {latency['p99_9']:.1f} ms, "
             f"max {latency['max']:.1f} ms; {self.requests:,} requests in {self.seconds:.1f} s; "
             f"errors {self.error_count}"
         )
@@ -72,8 +73,13 @@ def ensure_wrk() -> str:
     return found
 
 
-def wrk_command(wrk: str, url: str, host: str, tokens_file: Path, plan: LoadPlan) -> list[str]:
-    """The wrk command line: loopback URL, the tenant's Host, HTTPS as a TLS proxy would report it."""
+def wrk_command(
+    wrk: str, url: str, host: str, tokens_file: Path, plan: LoadPlan, post_body: str | None = None
+) -> list[str]:
+    """The wrk command line: loopback URL, the tenant's Host, HTTPS as a TLS proxy would report it.
+
+    With ``post_body`` (JSON), every request is a POST of it.
+    """
     return [
         wrk,
         "--threads",
@@ -94,6 +100,7 @@ def wrk_command(wrk: str, url: str, host: str, tokens_file: Path, plan: LoadPlan
         url,
         "--",
         str(tokens_file),
+        *(["POST", post_body] if post_body is not None else []),
     ]
 
 
@@ -123,11 +130,14 @@ def parse_wrk_output(output: str) -> LoadResult:
     )
 
 
-def fetch_as_user(url: str, host: str, token: str) -> dict[str, Any]:
-    """One request the way wrk sends them; raise unless it answers 200 with JSON."""
-    request = urllib.request.Request(
-        url, headers={"Host": host, "Authorization": f"Bearer {token}", "X-Forwarded-Proto": "https"}
-    )
+def fetch_as_user(url: str, host: str, token: str, post_body: str | None = None) -> dict[str, Any]:
+    """One request the way wrk sends them (a POST of ``post_body`` when given); raise unless it
+    answers 200 or 201 with JSON."""
+    headers = {"Host": host, "Authorization": f"Bearer {token}", "X-Forwarded-Proto": "https"}
+    if post_body is not None:
+        headers["Content-Type"] = "application/json"
+    data = post_body.encode() if post_body is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(request, timeout=10) as response:
         body: dict[str, Any] = json.loads(response.read())
     return body

@@ -1,10 +1,11 @@
 -- wrk script: every request carries the access token of the next benchmark user in turn.
 --
---   wrk [options] --script bench/rotate_tokens.lua URL -- TOKENS_FILE
+--   wrk [options] --script bench/rotate_tokens.lua URL -- TOKENS_FILE [METHOD BODY]
 --
--- TOKENS_FILE holds one access token a line. The API limits requests per user and minute;
--- spreading the load over many users keeps each one under that limit, as the traffic of
--- many people would, so that the measured path includes the throttle but never a 429.
+-- TOKENS_FILE holds one access token a line; without METHOD and BODY (JSON) it sends GETs.
+-- The API limits requests per user and minute; spreading the load over many users keeps
+-- each one under that limit, as the traffic of many people would, so that the measured
+-- path includes the throttle but never a 429.
 -- done() prints one line "BENCH-RESULT {json}" that bench/load.py reads.
 
 local prepared = {}
@@ -14,6 +15,11 @@ function init(args)
   local path = args[1]
   if path == nil then
     error("give the tokens file after --")
+  end
+  if args[2] ~= nil then
+    wrk.method = args[2]
+    wrk.body = args[3]
+    wrk.headers["Content-Type"] = "application/json"
   end
   for token in io.lines(path) do
     if token ~= "" then
@@ -37,10 +43,10 @@ function done(summary, latency, requests)
   io.write(string.format(
     'BENCH-RESULT {"requests": %d, "duration_us": %d, "bytes": %d, '
       .. '"errors": {"connect": %d, "read": %d, "write": %d, "status": %d, "timeout": %d}, '
-      .. '"latency_us": {"mean": %.1f, "max": %.0f, "p50": %.0f, "p90": %.0f, "p99": %.0f, "p99_9": %.0f}}\n',
+      .. '"latency_us": {"mean": %.1f, "max": %.0f, "p50": %.0f, "p90": %.0f, "p95": %.0f, "p99": %.0f, "p99_9": %.0f}}\n',
     summary.requests, summary.duration, summary.bytes,
     errors.connect, errors.read, errors.write, errors.status, errors.timeout,
     latency.mean, latency.max,
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9)
+    latency:percentile(50), latency:percentile(90), latency:percentile(95), latency:percentile(99), latency:percentile(99.9)
   ))
 end
