@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime.interpreter import TokenStopped
+from apps.engine.expressions import EvaluationError
+from apps.engine.runtime.errors import TokenStopped
 
 if TYPE_CHECKING:
     from apps.engine.runtime.interpreter import Run
@@ -24,8 +25,6 @@ def enter_pass_through(run: Run, token: Token, node: spec.FlowNode) -> None:
 
 
 def enter_script_task(run: Run, token: Token, node: spec.ScriptTask) -> None:
-    from apps.engine.expressions import EvaluationError
-
     run.begin_activity(token, node)
     script = node.script
     if script is not None:

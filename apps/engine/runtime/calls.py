@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
 from apps.engine.runtime.compiled import CompiledProcess
-from apps.engine.runtime.interpreter import ServiceHandler, TokenStopped, resume
+from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.state import Snapshot
 from apps.engine.runtime.step import Step
 
 if TYPE_CHECKING:
-    from apps.engine.runtime.interpreter import Run
+    from apps.engine.runtime.interpreter import Run, ServiceHandler
     from apps.engine.runtime.state import Token
 
 
@@ -80,6 +80,7 @@ def return_from_call(
     """The child instance of the call activity at ``token_id`` completed: hand its variables back
     through the output mappings and move on."""
     from apps.engine.expressions import EvaluationError
+    from apps.engine.runtime.interpreter import resume  # the interpreter imports this module
 
     run, token, node = resume(process, snapshot, token_id, "call-activity", now=now, new_id=new_id, handlers=handlers)
 

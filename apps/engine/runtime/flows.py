@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime.interpreter import TokenStopped
+from apps.engine.runtime.errors import TokenStopped
 
 if TYPE_CHECKING:
     from apps.engine.runtime.interpreter import Run

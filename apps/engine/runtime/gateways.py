@@ -10,8 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
+from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.flows import outgoing_of_exclusive, outgoing_of_inclusive
-from apps.engine.runtime.interpreter import TokenStopped
 from apps.engine.runtime.state import TokenState
 
 if TYPE_CHECKING:

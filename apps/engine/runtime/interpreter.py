@@ -15,33 +15,22 @@ from datetime import datetime
 from typing import Any
 
 from apps.engine.bpmn import spec
+from apps.engine.expressions import EvaluationError
+from apps.engine.runtime import loops
 from apps.engine.runtime.compiled import CompiledProcess
+from apps.engine.runtime.errors import TokenStopped, TriggerRejected
+from apps.engine.runtime.flows import outgoing_after_activity
+from apps.engine.runtime.gateways import fire_ready_inclusive_joins
+from apps.engine.runtime.registry import behaviour_for
 from apps.engine.runtime.state import Snapshot, Token, TokenState
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, VariableChangeRecord, Wait
+from apps.engine.runtime.subprocesses import complete_scope_if_empty
 
 ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
 
 # Elements entered by one trigger before the run stops with an incident: a loop whose condition
 # never turns false must not hold the instance's lock for ever.
 MAX_ELEMENTS_PER_TRIGGER = 100_000
-
-
-class TriggerRejected(Exception):
-    """The trigger does not apply to this instance (unknown token, token not waiting). Nothing changed."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class TokenStopped(Exception):
-    """Raised inside a behaviour to stop the current token with an incident."""
-
-    def __init__(self, kind: str, message: str) -> None:
-        super().__init__(message)
-        self.kind = kind
-        self.message = message
 
 
 class Run:
@@ -79,8 +68,6 @@ class Run:
 
     def settle(self) -> Step:
         """Enter queued tokens until none is left and no waiting join can fire; return the diff."""
-        from apps.engine.runtime.gateways import fire_ready_inclusive_joins
-        from apps.engine.runtime.registry import behaviour_for
 
         while True:
             while self.queue:
@@ -137,8 +124,6 @@ class Run:
     def activity_done(self, token: Token, node: spec.FlowNode) -> None:
         """The activity at ``token`` did its work: map its outputs, then return to its
         multi-instance body, loop again, or leave by its outgoing flows."""
-        from apps.engine.runtime import loops
-        from apps.engine.runtime.flows import outgoing_after_activity
 
         if "instance" in token.data:
             loops.instance_done(self, token, node)
@@ -190,8 +175,6 @@ class Run:
     def consume(self, token: Token) -> None:
         """The token ends here; a scope left without tokens completes."""
         self.tokens.pop(token.id, None)
-        from apps.engine.runtime.subprocesses import complete_scope_if_empty
-
         complete_scope_if_empty(self, token.scope_id)
 
     def remove_scope_contents(self, scope_id: str | None) -> None:
@@ -266,8 +249,6 @@ class Run:
 
     def evaluate(self, expression: spec.Expression, token: Token | None = None) -> Any:
         """Evaluate ``expression`` with the variables visible at ``token``."""
-        from apps.engine.expressions import EvaluationError
-
         try:
             return self.process.expressions[expression].evaluate(self.visible(token), now=self.now)
         except EvaluationError as error:

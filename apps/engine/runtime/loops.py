@@ -18,8 +18,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from apps.engine.bpmn import spec
+from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.flows import outgoing_after_activity
-from apps.engine.runtime.interpreter import TokenStopped
 from apps.engine.runtime.state import Token, TokenState
 
 if TYPE_CHECKING:

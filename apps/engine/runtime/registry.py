@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
 from apps.engine.runtime import activities, calls, events, gateways, loops, subprocesses
-from apps.engine.runtime.interpreter import TokenStopped
+from apps.engine.runtime.errors import TokenStopped
 
 if TYPE_CHECKING:
     from apps.engine.runtime.interpreter import Run

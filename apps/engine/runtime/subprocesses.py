@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime.interpreter import TokenStopped
+from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.state import Token, TokenState
 
 if TYPE_CHECKING:
