@@ -14,7 +14,7 @@ from apps.engine import runtime
 from apps.engine.handlers import Handler, registered_handlers
 from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance, StartRequest
 from apps.engine.services.compiled import compiled_process
-from apps.engine.services.store import load_snapshot, write_step
+from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
 
 class InstanceNotActive(Exception):
@@ -118,9 +118,7 @@ def complete_wait(
     Raises ``runtime.TriggerRejected`` or ``InstanceNotActive`` having changed nothing.
     """
     with transaction.atomic():
-        instance = (
-            ProcessInstance.objects.select_for_update().select_related("definition__deployment").get(id=instance_id)
-        )
+        instance = lock_instance(instance_id)
         if instance.state != InstanceState.ACTIVE:
             raise InstanceNotActive(f"The instance is {instance.state}.")
         process = compiled_process(instance.definition)

@@ -28,7 +28,7 @@ from apps.engine.models import (
 )
 from apps.engine.services import calls
 from apps.engine.services.compiled import compiled_process
-from apps.engine.services.store import load_snapshot, write_step
+from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
 
 class TransitionRefused(Exception):
@@ -36,7 +36,7 @@ class TransitionRefused(Exception):
 
 
 def _locked(instance_id: uuid.UUID) -> ProcessInstance:
-    return ProcessInstance.objects.select_for_update().get(id=instance_id)
+    return lock_instance(instance_id)
 
 
 def _move(instance: ProcessInstance, target: InstanceState) -> None:

@@ -29,6 +29,20 @@ from apps.engine.runtime import TokenState as TokenKind
 from apps.engine.services import calls
 
 
+def lock_instance(instance_id: uuid.UUID) -> ProcessInstance:
+    """Caller holds a transaction. The instance, locked for update (``DoesNotExist`` if none).
+
+    An instance started by a call activity locks its root instance first: every trigger in a
+    tree of calling instances takes the root's lock before any other, so a child completing
+    into its caller and an operator cancelling the caller (which cancels the child) wait for
+    each other instead of deadlocking.
+    """
+    root_id = ProcessInstance.objects.filter(id=instance_id).values_list("root_id", flat=True).first()
+    if root_id is not None:
+        ProcessInstance.objects.select_for_update().filter(id=root_id).values_list("id", flat=True).first()
+    return ProcessInstance.objects.select_for_update().select_related("definition__deployment").get(id=instance_id)
+
+
 def load_snapshot(instance: ProcessInstance) -> Snapshot:
     tokens = {
         str(row.id): TokenState(

@@ -16,7 +16,8 @@ from django_tenants.utils import schema_context
 
 from apps.engine.models import ActivityInstance, Deployment, ProcessDefinition, ProcessInstance, Token
 from apps.engine.services.deployments import deploy
-from apps.engine.services.instances import complete_wait, start_instance
+from apps.engine.services.instances import InstanceNotActive, complete_wait, latest_definition, start_instance
+from apps.engine.services.operations import TransitionRefused, cancel_instance
 from tests.conftest import Platform
 from tests.engine.runtime.harness import MODELS
 
@@ -100,3 +101,69 @@ def test_two_completions_racing_on_one_instance_are_both_applied_and_the_join_fi
     assert visits[-2:] == ["after", "end"]
     assert sorted(visits[:4]) == ["fork", "left", "right", "start"]
     assert tokens_left == 0
+
+
+@pytest.fixture
+def committed_orders(platform: Platform) -> Iterator[Callable[[], tuple[ProcessInstance, ProcessInstance, str]]]:
+    """Start committed orders waiting for their payment child; everything is removed afterwards."""
+    schema = platform.alpha.schema
+    in_threads(schema, lambda: deploy((MODELS / "call_activity.bpmn").read_bytes()))
+
+    def start_order() -> tuple[ProcessInstance, ProcessInstance, str]:
+        def create() -> tuple[ProcessInstance, ProcessInstance, str]:
+            variables = {"total": 3, "customer": {"name": "pia"}, "orderNo": 1}
+            order = start_instance(latest_definition("order"), variables)
+            payment = ProcessInstance.objects.get(parent=order)
+            return order, payment, str(Token.objects.get(instance=payment).id)
+
+        return in_threads(schema, create)[0]
+
+    yield start_order
+
+    def remove() -> None:
+        keys = ["order", "payment", "receipt"]
+        ProcessInstance.objects.filter(definition__key__in=keys).delete()
+        deployments = list(Deployment.objects.filter(definitions__key__in=keys).distinct())
+        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
+        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
+
+    in_threads(schema, remove)
+
+
+def _race_completion_with_cancel(
+    schema: str, order: ProcessInstance, payment: ProcessInstance, token_id: str
+) -> tuple[tuple[str, str], tuple[str, str]]:
+    """Complete the child's task while the caller is cancelled: what each got, and both states."""
+
+    def complete_child() -> str:
+        try:
+            complete_wait(payment.id, token_id, {})
+        except InstanceNotActive:
+            return "refused"
+        return "applied"
+
+    def cancel_caller() -> str:
+        try:
+            cancel_instance(order.id, actor="operator")
+        except TransitionRefused:
+            return "refused"
+        return "applied"
+
+    completion, cancellation = in_threads(schema, complete_child, cancel_caller)
+    states = in_threads(
+        schema, lambda: tuple(ProcessInstance.objects.get(id=row.id).state for row in (order, payment))
+    )[0]
+    return (completion, cancellation), (states[0], states[1])
+
+
+def test_a_child_completing_while_its_caller_is_cancelled_never_deadlocks(
+    platform: Platform, committed_orders: Callable[[], tuple[ProcessInstance, ProcessInstance, str]]
+) -> None:
+    # Exactly one wins and the loser changes nothing; a deadlock would raise out of a thread.
+    expected = {
+        ("applied", "refused"): ("completed", "completed"),
+        ("refused", "applied"): ("cancelled", "cancelled"),
+    }
+    for _ in range(10):
+        results, states = _race_completion_with_cancel(platform.alpha.schema, *committed_orders())
+        assert states == expected[results]
