@@ -26,7 +26,7 @@ RECORDED = EngineSizes(
     rest_seconds=10,
     rest_connections=8,
     scale_waiting=(10_000, 1_000_000),
-    scale_seconds=5,
+    scale_seconds=10,
     complete_calls=300,
 )
 QUICK = EngineSizes(
