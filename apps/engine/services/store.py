@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from psycopg.types.json import Jsonb
+from uuid6 import uuid7
 
 from apps.engine import hooks
 from apps.engine.handlers import Handler
@@ -26,7 +27,7 @@ from apps.engine.models import (
 from apps.engine.runtime import Outcome, Snapshot, Step
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
-from apps.engine.services import calls
+from apps.engine.services import calls, rows
 
 
 def lock_instance(instance_id: uuid.UUID) -> ProcessInstance:
@@ -67,18 +68,6 @@ def visible_variables(instance: ProcessInstance, token_id: str, tokens: Mapping[
     return visible
 
 
-def _row(instance: ProcessInstance, token: TokenState, now: datetime) -> Token:
-    return Token(
-        id=uuid.UUID(token.id),
-        instance=instance,
-        element_id=token.element_id,
-        scope_id=uuid.UUID(token.scope_id) if token.scope_id else None,
-        state=token.state.value,
-        data=token.data,
-        created_at=now,
-    )
-
-
 def write_step(
     instance: ProcessInstance,
     step: Step,
@@ -88,79 +77,146 @@ def write_step(
     handlers: Mapping[str, Handler] | None = None,
     new: bool = False,
 ) -> None:
-    """Write everything ``step`` changed, with bulk statements, then start or cancel the instances
-    its call activities call and, when it ends a called instance, move its caller on (with
-    ``handlers`` for the instances that run).
+    """Write everything ``step`` changed in one round trip of multi-row statements, then start
+    or cancel the instances its call activities call and, when it ends a called instance, move
+    its caller on (with ``handlers`` for the instances that run).
 
     ``new``: the instance is not stored yet and ``step`` started it; its row is inserted as the
-    step leaves it, in one statement.
+    step leaves it.
     """
     _apply_to_row(instance, step, now)
-    if new:
-        instance.save(force_insert=True)
-    if step.tokens_removed:
-        Token.objects.filter(id__in=[uuid.UUID(token_id) for token_id in step.tokens_removed]).delete()
-    if step.tokens_added:
-        Token.objects.bulk_create([_row(instance, token, now) for token in step.tokens_added.values()])
-    if step.tokens_changed:
-        Token.objects.bulk_update(
-            [_row(instance, token, now) for token in step.tokens_changed.values()],
-            ["element_id", "scope_id", "state", "data"],
-        )
-    _write_history(instance, step, now)
-    if step.cancelled_waits:
-        ExternalTask.objects.filter(token_id__in=[uuid.UUID(wait.token_id) for wait in step.cancelled_waits]).delete()
-    ExternalTask.objects.bulk_create(
+    rows.execute(
         [
-            ExternalTask(
-                instance=instance,
-                token_id=uuid.UUID(wait.token_id),
-                element_id=wait.element_id,
-                topic=wait.details["topic"],
-                priority=int(wait.details.get("priority") or 0),
-                created_at=now,
-            )
-            for wait in step.waits
-            if wait.kind == "external-task"
+            rows.table(ProcessInstance).insert([_instance_row(instance)]) if new else _instance_update(instance, step),
+            *_token_statements(instance, step, now),
+            *_history_statements(instance, step),
+            *_wait_statements(instance, step, now),
+            _variable_changes(instance, step, actor, now),
         ]
     )
-    Incident.objects.bulk_create(
-        [
-            Incident(
-                instance=instance,
-                token_id=uuid.UUID(incident.token_id),
-                element_id=incident.element_id,
-                kind=incident.kind,
-                message=incident.message,
-                created_at=now,
-            )
-            for incident in step.incidents
-        ]
-    )
-    VariableChange.objects.bulk_create(
-        [
-            VariableChange(
-                instance=instance,
-                name=change.name,
-                value=change.value,
-                activity_instance_id=uuid.UUID(change.activity_id) if change.activity_id else None,
-                scope_token_id=uuid.UUID(change.scope_token_id) if change.scope_token_id else None,
-                changed_by=actor if change.from_trigger else "",
-                changed_at=now,
-            )
-            for change in step.variable_changes
-        ]
-    )
-    if not new:
-        fields = [
-            "revision",
-            *(["variables"] if step.variables else []),
-            *(["state", "ended_at"] if step.outcome else []),
-        ]
-        instance.save(update_fields=fields)
     _announce(instance, step)
     if calls.involved(instance, step):
         calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
+
+
+def _instance_row(instance: ProcessInstance) -> dict[str, Any]:
+    return {field.attname: getattr(instance, field.attname) for field in ProcessInstance._meta.concrete_fields}
+
+
+def _instance_update(instance: ProcessInstance, step: Step) -> rows.Statement:
+    assignments: dict[str, Any] = {"revision": instance.revision}
+    if step.variables:
+        assignments["variables"] = Jsonb(instance.variables)
+    if step.outcome is not None:
+        assignments.update(state=instance.state, ended_at=instance.ended_at)
+    columns = ", ".join(f"{column} = %s" for column in assignments)
+    return (
+        f"UPDATE {ProcessInstance._meta.db_table} SET {columns} WHERE id = %s",  # noqa: S608 - column names only
+        [*assignments.values(), instance.id],
+    )
+
+
+def _token_row(instance: ProcessInstance, token: TokenState, now: datetime) -> dict[str, Any]:
+    return {
+        "id": uuid.UUID(token.id),
+        "instance_id": instance.id,
+        "element_id": token.element_id,
+        "scope_id": uuid.UUID(token.scope_id) if token.scope_id else None,
+        "state": token.state.value,
+        "data": token.data,
+        "created_at": now,
+    }
+
+
+def _token_statements(instance: ProcessInstance, step: Step, now: datetime) -> list[rows.Statement]:
+    statements = []
+    table = Token._meta.db_table
+    if step.tokens_removed:
+        removed = [uuid.UUID(token_id) for token_id in step.tokens_removed]
+        statements.append((f"DELETE FROM {table} WHERE id = ANY(%s)", [removed]))  # noqa: S608
+    if step.tokens_added:
+        added = [_token_row(instance, token, now) for token in step.tokens_added.values()]
+        statements.append(rows.table(Token).insert(added))
+    if step.tokens_changed:
+        values = ", ".join(["(%s::uuid, %s, %s::uuid, %s, %s::jsonb)"] * len(step.tokens_changed))
+        parameters = [
+            value
+            for token in step.tokens_changed.values()
+            for value in (
+                uuid.UUID(token.id),
+                token.element_id,
+                uuid.UUID(token.scope_id) if token.scope_id else None,
+                token.state.value,
+                Jsonb(token.data),
+            )
+        ]
+        statements.append(
+            (
+                f"UPDATE {table} AS token SET element_id = changed.element_id, scope_id = changed.scope_id, "  # noqa: S608
+                "state = changed.state, data = changed.data "
+                f"FROM (VALUES {values}) AS changed (id, element_id, scope_id, state, data) "
+                "WHERE token.id = changed.id",
+                parameters,
+            )
+        )
+    return statements
+
+
+def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> list[rows.Statement]:
+    statements = []
+    if step.cancelled_waits:
+        cancelled = [uuid.UUID(wait.token_id) for wait in step.cancelled_waits]
+        table = ExternalTask._meta.db_table
+        statements.append((f"DELETE FROM {table} WHERE token_id = ANY(%s)", [cancelled]))  # noqa: S608
+    external = [
+        {
+            "id": uuid7(),
+            "instance_id": instance.id,
+            "token_id": uuid.UUID(wait.token_id),
+            "element_id": wait.element_id,
+            "topic": wait.details["topic"],
+            "priority": int(wait.details.get("priority") or 0),
+            "created_at": now,
+        }
+        for wait in step.waits
+        if wait.kind == "external-task"
+    ]
+    if external:
+        statements.append(rows.table(ExternalTask).insert(external))
+    if step.incidents:
+        incidents = [
+            {
+                "id": uuid7(),
+                "instance_id": instance.id,
+                "token_id": uuid.UUID(incident.token_id),
+                "element_id": incident.element_id,
+                "kind": incident.kind,
+                "message": incident.message,
+                "created_at": now,
+            }
+            for incident in step.incidents
+        ]
+        statements.append(rows.table(Incident).insert(incidents))
+    return statements
+
+
+def _variable_changes(instance: ProcessInstance, step: Step, actor: str, now: datetime) -> rows.Statement | None:
+    if not step.variable_changes:
+        return None
+    changes = [
+        {
+            "id": uuid7(),
+            "instance_id": instance.id,
+            "name": change.name,
+            "value": change.value,
+            "activity_instance_id": uuid.UUID(change.activity_id) if change.activity_id else None,
+            "scope_token_id": uuid.UUID(change.scope_token_id) if change.scope_token_id else None,
+            "changed_by": actor if change.from_trigger else "",
+            "changed_at": now,
+        }
+        for change in step.variable_changes
+    ]
+    return rows.table(VariableChange).insert(changes)
 
 
 def _apply_to_row(instance: ProcessInstance, step: Step, now: datetime) -> None:
@@ -191,35 +247,37 @@ def _announce(instance: ProcessInstance, step: Step) -> None:
         hooks.announce(hooks.INSTANCE_ENDED, instance_id, state=instance.state, outcome=step.outcome.value)
 
 
-def _write_history(instance: ProcessInstance, step: Step, now: datetime) -> None:
-    started = [record for record in step.activities.values() if record.started_here]
-    ActivityInstance.objects.bulk_create(
-        [
-            ActivityInstance(
-                id=uuid.UUID(record.id),
-                instance=instance,
-                element_id=record.element_id,
-                element_type=record.element_type,
-                element_name=record.element_name,
-                token_id=uuid.UUID(record.token_id),
-                state=record.state,
-                started_at=record.started_at,
-                ended_at=record.ended_at,
-                duration_ms=0 if record.ended_at is not None else None,
-            )
-            for record in started
-        ]
-    )
+def _history_statements(instance: ProcessInstance, step: Step) -> list[rows.Statement]:
+    statements = []
+    started = [
+        {
+            "id": uuid.UUID(record.id),
+            "instance_id": instance.id,
+            "element_id": record.element_id,
+            "element_type": record.element_type,
+            "element_name": record.element_name,
+            "token_id": uuid.UUID(record.token_id),
+            "state": record.state,
+            "started_at": record.started_at,
+            "ended_at": record.ended_at,
+            "duration_ms": 0 if record.ended_at is not None else None,
+        }
+        for record in step.activities.values()
+        if record.started_here
+    ]
+    if started:
+        statements.append(rows.table(ActivityInstance).insert(started))
     ended = [record for record in step.activities.values() if not record.started_here and record.ended_at]
     if ended:
         # Activities started by earlier triggers end in one statement, their durations computed by the database.
-        rows = ", ".join(["(%s::uuid, %s::timestamptz, %s)"] * len(ended))
-        parameters = [value for record in ended for value in (record.id, record.ended_at, record.state)]
-        with connection.cursor() as cursor:
-            cursor.execute(
+        values = ", ".join(["(%s::uuid, %s::timestamptz, %s)"] * len(ended))
+        statements.append(
+            (
                 f"UPDATE {ActivityInstance._meta.db_table} AS activity "  # noqa: S608 - only placeholders
                 "SET ended_at = ended.at, state = ended.state, "
                 "duration_ms = (EXTRACT(EPOCH FROM (ended.at - activity.started_at)) * 1000)::bigint "
-                f"FROM (VALUES {rows}) AS ended (id, at, state) WHERE activity.id = ended.id",
-                parameters,
+                f"FROM (VALUES {values}) AS ended (id, at, state) WHERE activity.id = ended.id",
+                [value for record in ended for value in (record.id, record.ended_at, record.state)],
             )
+        )
+    return statements
