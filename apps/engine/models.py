@@ -80,13 +80,21 @@ INSTANCE_TRANSITIONS: dict[str, frozenset[str]] = {
 
 class ProcessInstance(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    definition = models.ForeignKey(ProcessDefinition, on_delete=models.PROTECT, related_name="instances")
+    # Foreign keys covered by an index of Meta.indexes get no index of their own: every index
+    # costs each start of an instance another insert.
+    definition = models.ForeignKey(
+        ProcessDefinition, on_delete=models.PROTECT, related_name="instances", db_index=False
+    )
     business_key = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=16, choices=InstanceState.choices, default=InstanceState.ACTIVE)
     variables = models.JSONField(default=dict)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children", db_index=False
+    )
     parent_token_id = models.UUIDField(null=True, blank=True, help_text="The call activity's token that waits")
-    root = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="descendants")
+    root = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="descendants", db_index=False
+    )
     started_by = models.CharField(max_length=150, blank=True)
     started_at = models.DateTimeField(default=timezone.now)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -99,6 +107,7 @@ class ProcessInstance(models.Model):
             models.Index(fields=["definition", "state"], name="engine_instance_definition"),
             models.Index(fields=["business_key"], name="engine_instance_business_key", condition=~Q(business_key="")),
             models.Index(fields=["root"], name="engine_instance_root", condition=Q(root__isnull=False)),
+            models.Index(fields=["parent"], name="engine_instance_parent", condition=Q(parent__isnull=False)),
             # "variable equals" filters use containment (variables @> {...}), which this index serves.
             GinIndex(fields=["variables"], name="engine_instance_variables", opclasses=["jsonb_path_ops"]),
         ]
@@ -111,7 +120,7 @@ class Token(models.Model):
     """A token that waits at an element (a user task, a receive task, a join, a child instance)."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tokens")
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="tokens", db_index=False)
     element_id = models.CharField(max_length=255)
     scope_id = models.UUIDField(null=True, blank=True, help_text="The token of the enclosing scope")
     state = models.CharField(max_length=32)
@@ -136,7 +145,7 @@ class ActivityInstance(models.Model):
     """History: one row per visit of an element by a token."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="activities")
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="activities", db_index=False)
     element_id = models.CharField(max_length=255)
     element_type = models.CharField(max_length=64)
     element_name = models.CharField(max_length=255, blank=True)
@@ -158,7 +167,9 @@ class VariableChange(models.Model):
     """History: every value a variable of an instance took, and who or what set it."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="variable_changes")
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="variable_changes", db_index=False
+    )
     name = models.CharField(max_length=255)
     value = models.JSONField(null=True)
     activity_instance_id = models.UUIDField(null=True, blank=True)
