@@ -19,26 +19,37 @@ from psycopg.types.json import Jsonb
 Statement = tuple[str, list[Any]]
 
 
+# psycopg keeps the parsed text of statements with at most this many parameters (and then
+# PostgreSQL prepares them), so inserts go in chunks of rows that stay within it.
+CACHED_PARAMETERS = 50
+
+
 class Table:
     """The columns of one model, in order, and how to turn a value into a parameter."""
 
     def __init__(self, model: type[models.Model]) -> None:
-        fields = list(model._meta.concrete_fields)
-        self.name = model._meta.db_table
-        self.attnames = [field.attname for field in fields]
-        self.columns = ", ".join(field.column for field in fields)
-        self._fields = fields
-        self._adapters: list[Callable[[Any], Any]] = [_adapter(field) for field in fields]
+        self._fields = list(model._meta.concrete_fields)
+        self._adapters: list[Callable[[Any], Any]] = [_adapter(field) for field in self._fields]
+        self._chunk = max(1, CACHED_PARAMETERS // len(self._fields))
+        placeholders = "(" + ", ".join(["%s"] * len(self._fields)) + ")"
+        columns = ", ".join(field.column for field in self._fields)
+        self._statements = [
+            f"INSERT INTO {model._meta.db_table} ({columns}) VALUES {', '.join([placeholders] * count)}"  # noqa: S608
+            for count in range(self._chunk + 1)
+        ]
 
-    def insert(self, rows: Sequence[Mapping[str, Any]]) -> Statement:
-        """One INSERT of ``rows`` (by attribute name; a missing one takes the field's default)."""
-        placeholders = "(" + ", ".join(["%s"] * len(self.attnames)) + ")"
-        parameters: list[Any] = []
-        for row in rows:
-            for field, adapt in zip(self._fields, self._adapters, strict=True):
-                parameters.append(adapt(row[field.attname] if field.attname in row else field.get_default()))
-        values = ", ".join([placeholders] * len(rows))
-        return f"INSERT INTO {self.name} ({self.columns}) VALUES {values}", parameters  # noqa: S608 - no user text
+    def insert(self, rows: Sequence[Mapping[str, Any]]) -> list[Statement]:
+        """INSERTs of ``rows`` (by attribute name; a missing one takes the field's default)."""
+        statements = []
+        for first in range(0, len(rows), self._chunk):
+            chunk = rows[first : first + self._chunk]
+            parameters = [
+                adapt(row[field.attname] if field.attname in row else field.get_default())
+                for row in chunk
+                for field, adapt in zip(self._fields, self._adapters, strict=True)
+            ]
+            statements.append((self._statements[len(chunk)], parameters))
+        return statements
 
 
 def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
@@ -52,14 +63,19 @@ def table(model: type[models.Model]) -> Table:
     return Table(model)
 
 
-def execute(statements: Iterable[Statement | None]) -> None:
+def execute(statements: Iterable[Statement | list[Statement] | None]) -> None:
     """Run ``statements`` in order in one round trip, with Django's error classes on failure.
 
     They go through a server-binding psycopg cursor: the parameters travel apart from the
     text (not quoted into it by Python, as Django's client-binding cursor does), and psycopg
     prepares the statements it sees again and again.
     """
-    pending = [statement for statement in statements if statement is not None]
+    pending = [
+        statement
+        for entry in statements
+        if entry is not None
+        for statement in (entry if isinstance(entry, list) else [entry])
+    ]
     if not pending:
         return
     connection.cursor().close()  # connects if need be and sets the tenant's search_path

@@ -87,11 +87,15 @@ def write_step(
     _apply_to_row(instance, step, now)
     rows.execute(
         [
-            rows.table(ProcessInstance).insert([_instance_row(instance)]) if new else _instance_update(instance, step),
+            *(
+                rows.table(ProcessInstance).insert([_instance_row(instance)])
+                if new
+                else [_instance_update(instance, step)]
+            ),
             *_token_statements(instance, step, now),
             *_history_statements(instance, step),
             *_wait_statements(instance, step, now),
-            _variable_changes(instance, step, actor, now),
+            *_variable_changes(instance, step, actor, now),
         ]
     )
     _announce(instance, step)
@@ -136,7 +140,7 @@ def _token_statements(instance: ProcessInstance, step: Step, now: datetime) -> l
         statements.append((f"DELETE FROM {table} WHERE id = ANY(%s)", [removed]))  # noqa: S608
     if step.tokens_added:
         added = [_token_row(instance, token, now) for token in step.tokens_added.values()]
-        statements.append(rows.table(Token).insert(added))
+        statements += rows.table(Token).insert(added)
     if step.tokens_changed:
         values = ", ".join(["(%s::uuid, %s, %s::uuid, %s, %s::jsonb)"] * len(step.tokens_changed))
         parameters = [
@@ -182,7 +186,7 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
         if wait.kind == "external-task"
     ]
     if external:
-        statements.append(rows.table(ExternalTask).insert(external))
+        statements += rows.table(ExternalTask).insert(external)
     if step.incidents:
         incidents = [
             {
@@ -196,13 +200,13 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
             }
             for incident in step.incidents
         ]
-        statements.append(rows.table(Incident).insert(incidents))
+        statements += rows.table(Incident).insert(incidents)
     return statements
 
 
-def _variable_changes(instance: ProcessInstance, step: Step, actor: str, now: datetime) -> rows.Statement | None:
+def _variable_changes(instance: ProcessInstance, step: Step, actor: str, now: datetime) -> list[rows.Statement]:
     if not step.variable_changes:
-        return None
+        return []
     changes = [
         {
             "id": uuid7(),
@@ -266,7 +270,7 @@ def _history_statements(instance: ProcessInstance, step: Step) -> list[rows.Stat
         if record.started_here
     ]
     if started:
-        statements.append(rows.table(ActivityInstance).insert(started))
+        statements += rows.table(ActivityInstance).insert(started)
     ended = [record for record in step.activities.values() if not record.started_here and record.ended_at]
     if ended:
         # Activities started by earlier triggers end in one statement, their durations computed by the database.
