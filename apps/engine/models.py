@@ -145,7 +145,11 @@ class ActivityInstance(models.Model):
     """History: one row per visit of an element by a token."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="activities", db_index=False)
+    # History rows carry no foreign-key constraint (as Camunda's history tables): they are only
+    # written with their instance, and each constraint costs every start one check per row.
+    instance = models.ForeignKey(
+        ProcessInstance, on_delete=models.CASCADE, related_name="activities", db_index=False, db_constraint=False
+    )
     element_id = models.CharField(max_length=255)
     element_type = models.CharField(max_length=64)
     element_name = models.CharField(max_length=255, blank=True)
@@ -168,7 +172,11 @@ class VariableChange(models.Model):
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     instance = models.ForeignKey(
-        ProcessInstance, on_delete=models.CASCADE, related_name="variable_changes", db_index=False
+        ProcessInstance,
+        on_delete=models.CASCADE,
+        related_name="variable_changes",
+        db_index=False,
+        db_constraint=False,  # history, as activity instances
     )
     name = models.CharField(max_length=255)
     value = models.JSONField(null=True)

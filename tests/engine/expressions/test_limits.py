@@ -1,9 +1,11 @@
-"""Limits on nesting, steps and sizes: refused quickly, never a hang or a Python stack overflow."""
+"""Limits on nesting, steps and sizes: refused by a limit, never a hang or a Python stack overflow.
+
+How fast a limit is reached is a figure for bench/, not an assertion here: the step and size
+limits below are what bound the work.
+"""
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,14 +13,6 @@ import pytest
 from apps.engine.expressions import EvaluationError, ExpressionError, Limits, compile_expression, compile_script
 
 ROOMY_SOURCE = Limits(max_source_length=200_000)
-
-
-@pytest.fixture(autouse=True)
-def _quickly() -> Iterator[None]:
-    """Every limit here must be reached in well under a second."""
-    started = time.perf_counter()
-    yield
-    assert time.perf_counter() - started < 0.5
 
 
 @pytest.mark.parametrize(
