@@ -46,9 +46,21 @@ def waiting_instances(definition: Any) -> int:
 
 
 def remove_instances() -> None:
-    """Empty the tenant's instances and everything that hangs off them (deployments stay)."""
+    """Empty the tenant's instances and every table with rows of an instance (deployments stay).
+
+    The tables are named one by one: history tables keep no foreign key to the instance,
+    so ``TRUNCATE ... CASCADE`` alone would leave their rows behind.
+    """
+    from django.apps import apps
     from django.db import connection
     from django_tenants.utils import schema_context
 
+    from apps.engine.models import ProcessInstance
+
+    tables = [
+        model._meta.db_table
+        for model in apps.get_app_config("engine").get_models()
+        if model is ProcessInstance or any(field.name == "instance" for field in model._meta.fields)
+    ]
     with schema_context(BENCH_SCHEMA), connection.cursor() as cursor:
-        cursor.execute("TRUNCATE engine_processinstance CASCADE")  # and every table that refers to it
+        cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
