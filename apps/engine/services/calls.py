@@ -120,7 +120,7 @@ def _return_to_parent(
     from apps.engine.services.instances import InstanceNotActive
 
     parent = (
-        ProcessInstance.objects.select_for_update().select_related("definition__deployment").get(id=child.parent_id)
+        ProcessInstance.objects.select_for_update(of=("self",)).select_related("definition").get(id=child.parent_id)
     )
     if parent.state != InstanceState.ACTIVE:
         raise InstanceNotActive(f"The instance that called this one is {parent.state}.")

@@ -26,8 +26,11 @@ def _new_id() -> str:
 
 
 def latest_definition(key: str) -> ProcessDefinition:
-    """The newest version of ``key``; ProcessDefinition.DoesNotExist when none is deployed."""
-    return ProcessDefinition.objects.select_related("deployment").filter(key=key).order_by("-version")[:1].get()
+    """The newest version of ``key``; ProcessDefinition.DoesNotExist when none is deployed.
+
+    Its deployment (with the XML) is read only if the compiled process is not cached yet.
+    """
+    return ProcessDefinition.objects.filter(key=key).order_by("-version")[:1].get()
 
 
 def start_instance(

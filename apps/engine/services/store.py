@@ -41,7 +41,8 @@ def lock_instance(instance_id: uuid.UUID) -> ProcessInstance:
     root_id = ProcessInstance.objects.filter(id=instance_id).values_list("root_id", flat=True).first()
     if root_id is not None:
         ProcessInstance.objects.select_for_update().filter(id=root_id).values_list("id", flat=True).first()
-    return ProcessInstance.objects.select_for_update().select_related("definition__deployment").get(id=instance_id)
+    # ``of``: lock the instance's row only, not its definition's (every instance shares that one).
+    return ProcessInstance.objects.select_for_update(of=("self",)).select_related("definition").get(id=instance_id)
 
 
 def load_snapshot(instance: ProcessInstance) -> Snapshot:

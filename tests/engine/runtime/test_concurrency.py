@@ -11,13 +11,14 @@ from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from apps.engine.models import ActivityInstance, Deployment, ProcessDefinition, ProcessInstance, Token
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import InstanceNotActive, complete_wait, latest_definition, start_instance
 from apps.engine.services.operations import TransitionRefused, cancel_instance
+from apps.engine.services.store import lock_instance
 from tests.conftest import Platform
 from tests.engine.runtime.harness import MODELS
 
@@ -167,3 +168,37 @@ def test_a_child_completing_while_its_caller_is_cancelled_never_deadlocks(
     for _ in range(10):
         results, states = _race_completion_with_cancel(platform.alpha.schema, *committed_orders())
         assert states == expected[results]
+
+
+def test_a_trigger_holding_one_instance_does_not_block_another_instance_of_the_same_definition(
+    platform: Platform, committed_instance: ProcessInstance
+) -> None:
+    schema = platform.alpha.schema
+
+    def start_another() -> tuple[ProcessInstance, str]:
+        other = start_instance(ProcessDefinition.objects.get(key="parallel_user_tasks"), {"arrivals": []})
+        return other, str(Token.objects.filter(instance=other, element_id="left").get().id)
+
+    other, token_id = in_threads(schema, start_another)[0]
+    holding = threading.Event()
+    finished = threading.Event()
+
+    def hold_the_first() -> None:
+        with transaction.atomic():
+            lock_instance(committed_instance.id)
+            holding.set()
+            finished.wait(timeout=10)  # held until the other trigger is through (or has failed)
+
+    def complete_the_other() -> str:
+        holding.wait(timeout=10)
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    cursor.execute("SET LOCAL lock_timeout = '3s'")
+                complete_wait(other.id, token_id, {"leftDone": True})
+            return "applied"
+        finally:
+            finished.set()
+
+    _, outcome = in_threads(schema, hold_the_first, complete_the_other)
+    assert outcome == "applied"
