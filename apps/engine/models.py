@@ -74,7 +74,8 @@ INSTANCE_TRANSITIONS: dict[str, frozenset[str]] = {
     InstanceState.SUSPENDED: frozenset({InstanceState.ACTIVE, InstanceState.CANCELLED}),
     InstanceState.COMPLETED: frozenset(),
     InstanceState.CANCELLED: frozenset(),
-    InstanceState.FAILED: frozenset(),
+    # An operator's modification that starts a token again; nothing else leaves "failed" but a cancel.
+    InstanceState.FAILED: frozenset({InstanceState.ACTIVE, InstanceState.CANCELLED}),
 }
 
 

@@ -22,7 +22,7 @@ from apps.engine.runtime.errors import TokenStopped, TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.gateways import fire_ready_inclusive_joins
 from apps.engine.runtime.registry import behaviour_for
-from apps.engine.runtime.state import Snapshot, Token, TokenState
+from apps.engine.runtime.state import Snapshot, Token, TokenState, halted
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, VariableChangeRecord, Wait
 from apps.engine.runtime.subprocesses import complete_scope_if_empty
 
@@ -92,6 +92,7 @@ class Run:
     def _finish(self) -> None:
         if self.step.outcome is None and not self.tokens:
             self.step.outcome = Outcome.COMPLETED
+        self.step.halted = self.step.outcome is None and halted(self.tokens.values())
         for token_id, token in self.tokens.items():
             before = self.original.get(token_id)
             if before is None:

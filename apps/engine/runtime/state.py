@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -46,3 +47,19 @@ class Snapshot:
 
     tokens: dict[str, Token] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)
+
+
+def halted(tokens: Iterable[Token]) -> bool:
+    """Whether nothing can move these tokens on but an operator: at least one is stopped by an
+    incident and none waits for anything from outside (a task, a message, a called instance).
+
+    Joining, subprocess and multi-instance tokens move only when the tokens they wait for do.
+    """
+    stopped = False
+    for token in tokens:
+        if token.state is TokenState.WAITING:
+            wait = token.data.get("wait")
+            if wait != "incident":
+                return False
+            stopped = True
+    return stopped

@@ -74,6 +74,7 @@ class Step:
     incidents: list[IncidentRecord] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
     outcome: Outcome | None = None
+    halted: bool = False  # the instance goes on but only an operator can move it (``state.halted``)
 
 
 def apply_step(snapshot: Snapshot, step: Step) -> Snapshot:

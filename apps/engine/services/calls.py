@@ -112,6 +112,9 @@ def _stop_with_incident(parent: ProcessInstance, wait: Wait, kind: str, message:
     Incident.objects.create(
         instance=parent, token_id=token.id, element_id=wait.element_id, kind=kind, message=message, created_at=now
     )
+    if parent.state == InstanceState.ACTIVE and runtime.halted(store.load_snapshot(parent).tokens.values()):
+        parent.state = InstanceState.FAILED
+        ProcessInstance.objects.filter(id=parent.id).update(state=parent.state)
 
 
 def _return_to_parent(
@@ -141,7 +144,7 @@ def cancel_tree(instance: ProcessInstance, *, now: datetime, actor: str) -> None
     from apps.engine.services.operations import end_as_cancelled
 
     locked = ProcessInstance.objects.select_for_update().get(id=instance.id)
-    if locked.state not in (InstanceState.ACTIVE, InstanceState.SUSPENDED):
+    if locked.state not in (InstanceState.ACTIVE, InstanceState.SUSPENDED, InstanceState.FAILED):
         return
     for child in ProcessInstance.objects.filter(parent=locked):
         cancel_tree(child, now=now, actor=actor)
@@ -152,7 +155,7 @@ def descendants(instance: ProcessInstance) -> list[ProcessInstance]:
     """Every instance ``instance`` called, directly or not, that has not ended."""
     found: list[ProcessInstance] = []
     frontier = [instance.id]
-    running = (InstanceState.ACTIVE, InstanceState.SUSPENDED)
+    running = (InstanceState.ACTIVE, InstanceState.SUSPENDED, InstanceState.FAILED)
     while frontier:
         children = list(ProcessInstance.objects.select_for_update().filter(parent_id__in=frontier, state__in=running))
         found += children

@@ -52,14 +52,21 @@ def _audit(instance: ProcessInstance, kind: OperatorActionKind, actor: str, reas
 def _set_state(
     instance_id: uuid.UUID, target: InstanceState, kind: OperatorActionKind, actor: str, reason: str
 ) -> ProcessInstance:
-    """Suspend or resume an instance and, with it, the instances it called."""
+    """Suspend or resume an instance and, with it, the instances it called.
+
+    Only a suspended instance resumes: a failed one becomes active again only when a
+    modification gives it a token that can move.
+    """
+    source = InstanceState.SUSPENDED if target == InstanceState.ACTIVE else InstanceState.ACTIVE
     with transaction.atomic():
         instance = _locked(instance_id)
+        if instance.state != source:
+            raise TransitionRefused(f"The instance is {instance.state}; it cannot become {target}.")
         _move(instance, target)
         instance.save(update_fields=["state"])
         _audit(instance, kind, actor, reason)
         for called in calls.descendants(instance):
-            if target in INSTANCE_TRANSITIONS[called.state]:
+            if called.state == source:
                 called.state = target
                 called.save(update_fields=["state"])
                 _audit(called, kind, actor, f"With the instance that called it ({instance.id}).")
@@ -121,7 +128,7 @@ def set_variables(
     """Set variables of a running or suspended instance by hand; recorded in the variable history and audited."""
     with transaction.atomic():
         instance = _locked(instance_id)
-        if instance.state not in (InstanceState.ACTIVE, InstanceState.SUSPENDED):
+        if instance.state not in (InstanceState.ACTIVE, InstanceState.SUSPENDED, InstanceState.FAILED):
             raise TransitionRefused(f"The instance is {instance.state}; its variables can no longer change.")
         now = timezone.now()
         instance.variables = {**instance.variables, **variables}
@@ -148,15 +155,17 @@ def modify_instance(
     reason: str = "",
     handlers: Mapping[str, Handler] | None = None,
 ) -> ProcessInstance:
-    """Move an active instance by hand: cancel the tokens at some elements, start before others.
+    """Move an active or failed instance by hand: cancel the tokens at some elements, start before others.
 
     Raises ``runtime.TriggerRejected`` (no token at an element, an element that cannot be started)
     or ``TransitionRefused`` having changed nothing.
     """
     with transaction.atomic():
         instance = _locked(instance_id)
-        if instance.state != InstanceState.ACTIVE:
-            raise TransitionRefused(f"The instance is {instance.state}; only an active instance can be modified.")
+        if instance.state not in (InstanceState.ACTIVE, InstanceState.FAILED):
+            raise TransitionRefused(
+                f"The instance is {instance.state}; only an active or failed instance can be modified."
+            )
         now = timezone.now()
         step = runtime.modify(
             compiled_process(instance.definition),

@@ -85,13 +85,14 @@ def write_step(
     ``new``: the instance is not stored yet and ``step`` started it; its row is inserted as the
     step leaves it.
     """
+    state_before = instance.state
     _apply_to_row(instance, step, now)
     rows.execute(
         [
             *(
                 rows.table(ProcessInstance).insert([_instance_row(instance)])
                 if new
-                else [_instance_update(instance, step)]
+                else [_instance_update(instance, step, state_before)]
             ),
             *_token_statements(instance, step, now),
             *_history_statements(instance, step),
@@ -108,11 +109,11 @@ def _instance_row(instance: ProcessInstance) -> dict[str, Any]:
     return {field.attname: getattr(instance, field.attname) for field in ProcessInstance._meta.concrete_fields}
 
 
-def _instance_update(instance: ProcessInstance, step: Step) -> rows.Statement:
+def _instance_update(instance: ProcessInstance, step: Step, state_before: str) -> rows.Statement:
     assignments: dict[str, Any] = {"revision": instance.revision}
     if step.variables:
         assignments["variables"] = Jsonb(instance.variables)
-    if step.outcome is not None:
+    if instance.state != state_before:
         assignments.update(state=instance.state, ended_at=instance.ended_at)
     columns = ", ".join(f"{column} = %s" for column in assignments)
     return (
@@ -234,6 +235,10 @@ def _apply_to_row(instance: ProcessInstance, step: Step, now: datetime) -> None:
         # A terminate end event completes the instance too; only an operator's modification cancels it.
         instance.state = InstanceState.CANCELLED if step.outcome is Outcome.CANCELLED else InstanceState.COMPLETED
         instance.ended_at = now
+    elif instance.state in (InstanceState.ACTIVE, InstanceState.FAILED):
+        # Failed: only an operator can move it on (every token stopped by an incident); a
+        # modification that starts a token again makes it active.
+        instance.state = InstanceState.FAILED if step.halted else InstanceState.ACTIVE
 
 
 def _announce(instance: ProcessInstance, step: Step) -> None:

@@ -156,3 +156,36 @@ def test_a_modification_that_does_not_apply_changes_nothing(alpha: TenantInfo) -
         assert list(Token.objects.filter(instance_id=instance_id).values_list("element_id", flat=True)) == ["approve"]
         assert not OperatorAction.objects.filter(instance_id=instance_id).exists()
         assert ProcessInstance.objects.get(id=instance_id).variables == {"requester": "ann"}
+
+
+def test_a_failed_instance_is_listed_cancelled_or_repaired_by_a_modification(alpha: TenantInfo) -> None:
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("failing_script"), content_type=XML)
+    operator = client_as(alpha, "operator")
+
+    def failed_instance() -> str:
+        started = operator.post(
+            "/api/v1/process-definitions/key/failing_script/start/",
+            {"variables": {"total": 10, "count": 0}},
+            format="json",
+        ).json()
+        with schema_context(alpha.schema):
+            token = Token.objects.get(instance_id=started["id"], element_id="other")
+            complete_wait(token.instance_id, str(token.id), {})
+        return str(started["id"])
+
+    repaired, dropped = failed_instance(), failed_instance()
+    listed = operator.get("/api/v1/process-instances/?state=failed&key=failing_script").json()["results"]
+    assert sorted(entry["id"] for entry in listed) == sorted([repaired, dropped])
+
+    url = f"/api/v1/process-instances/{repaired}"
+    assert operator.post(f"{url}/resume/", {}, format="json").status_code == 409
+    assert operator.post(f"{url}/suspend/", {}, format="json").status_code == 409
+    fixed = operator.post(f"{url}/variables/", {"variables": {"count": 2}}, format="json")
+    assert fixed.status_code == 200 and fixed.json()["state"] == "failed"
+    body = {"cancel": ["divide"], "start_before": ["divide"], "reason": "count corrected"}
+    modified = operator.post(f"{url}/modify/", body, format="json")
+    assert modified.status_code == 200, modified.json()
+    assert (modified.json()["state"], modified.json()["variables"]["ratio"]) == ("completed", 5)
+
+    cancelled = operator.post(f"/api/v1/process-instances/{dropped}/cancel/", {"reason": "bad data"}, format="json")
+    assert cancelled.json()["state"] == "cancelled"

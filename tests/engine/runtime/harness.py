@@ -23,7 +23,7 @@ from apps.engine import runtime
 from apps.engine.bpmn.parser import parse_definitions
 from apps.engine.expressions import compile_expression, compile_script
 from apps.engine.models import ActivityInstance, InstanceState, ProcessInstance
-from apps.engine.runtime import CompiledProcess, Outcome, Snapshot, Step, apply_step
+from apps.engine.runtime import CompiledProcess, Outcome, Snapshot, Step, apply_step, halted
 from apps.engine.runtime.interpreter import ServiceHandler
 from apps.engine.services import instances, operations, store
 from apps.engine.services.compiled import compiled_process
@@ -253,7 +253,10 @@ class StoredInstance:
         )
         outcome = steps[-1].outcome
         if outcome is None:
-            assert (row.state, row.ended_at) == (InstanceState.ACTIVE, None), f"The instance is {row.state}."
+            stuck = halted(expected.tokens.values())
+            assert steps[-1].halted == stuck
+            running = InstanceState.FAILED if stuck else InstanceState.ACTIVE
+            assert (row.state, row.ended_at) == (running, None), f"The instance is {row.state}, not {running}."
         else:
             ended = InstanceState.CANCELLED if outcome is Outcome.CANCELLED else InstanceState.COMPLETED
             assert (row.state, row.ended_at is not None) == (ended, True), f"{outcome} stored as {row.state}."

@@ -132,7 +132,7 @@ def test_a_called_key_that_is_not_deployed_stops_the_call_activity_with_an_incid
         assert (incident.kind, incident.element_id) == ("called-process-unknown", "again")
         assert "'nowhere'" in incident.message
         assert Token.objects.get(instance=caller).data["wait"] == "incident"
-        assert ProcessInstance.objects.get(id=caller.id).state == InstanceState.ACTIVE
+        assert ProcessInstance.objects.get(id=caller.id).state == InstanceState.FAILED  # its only token is stopped
 
 
 def test_a_process_that_calls_itself_for_ever_stops_at_the_depth_limit(alpha: TenantInfo) -> None:
@@ -146,4 +146,4 @@ def test_a_process_that_calls_itself_for_ever_stops_at_the_depth_limit(alpha: Te
         (incident,) = Incident.objects.all()
         assert incident.kind == "call-depth"
         deepest = ProcessInstance.objects.get(id=incident.instance_id)
-        assert deepest.root_id == root.id and deepest.state == InstanceState.ACTIVE
+        assert deepest.root_id == root.id and deepest.state == InstanceState.FAILED

@@ -92,7 +92,11 @@ def test_a_user_task_waits_and_its_completion_decides_the_path(
 @pytest.mark.parametrize(
     ("model", "variables", "element"),
     [
-        ("inclusive_join", {"needsShipping": True, "needsInvoice": True, "isBirthday": False}, "join"),  # joining
+        (
+            "inclusive_join",
+            {"needsShipping": True, "needsInvoice": True, "isBirthday": False, "clerk": "carl"},
+            "join",
+        ),  # joining
         ("failing_script", {"total": 10, "count": 0}, "divide"),  # stopped by an incident
     ],
 )

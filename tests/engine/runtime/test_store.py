@@ -149,10 +149,19 @@ def test_a_failing_expression_raises_an_incident_and_the_rest_goes_on(in_alpha: 
 
     incident = Incident.objects.get(instance=instance)
     assert (incident.element_id, incident.kind, incident.resolved_at) == ("divide", "script-failed", None)
+    assert reloaded(instance).state == "active"  # the other branch still waits for its user task
     complete_wait(instance.id, waiting_token(instance, "other"), {})
     stored = reloaded(instance)
-    assert stored.state == "active"
+    assert stored.state == "failed"  # only an operator can move the stopped token on
     assert list(Token.objects.filter(instance=stored).values_list("element_id", flat=True)) == ["divide"]
+
+
+def test_an_instance_whose_every_token_is_stopped_starts_failed(in_alpha: None) -> None:
+    instance = start_instance(deployed("straight_scripts"), {"count": "not a number"})
+
+    stored = reloaded(instance)
+    assert (stored.state, stored.ended_at) == ("failed", None)
+    assert Incident.objects.get(instance=instance).element_id == "s1"
 
 
 def test_external_tasks_are_rows_for_workers(in_alpha: None) -> None:
