@@ -189,6 +189,7 @@ class Run:
         self.end_activity(token, state="cancelled")
         if token.data.get("wait"):
             self.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
+        loops.instance_cancelled(self, token)
         self.tokens.pop(token.id, None)
 
     def is_inside(self, token: Token, scope_id: str | None) -> bool:

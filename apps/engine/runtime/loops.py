@@ -95,7 +95,10 @@ def instance_done(run: Run, token: Token, node: spec.FlowNode) -> None:
     run.apply_outputs(token, node)
     counters["nrOfActiveInstances"] -= 1
     counters["nrOfCompletedInstances"] += 1
-    done = counters["nrOfCompletedInstances"] == counters["nrOfInstances"]
+    # All done, or (parallel) nothing left running because an operator cancelled the rest, as in Camunda 7.
+    done = counters["nrOfCompletedInstances"] == counters["nrOfInstances"] or (
+        not loop.is_sequential and counters["nrOfActiveInstances"] == 0
+    )
     if not done and loop.completion_condition is not None:
         done = _holds(run, loop.completion_condition, token, node, "completion condition")
     run.end_activity(token)
@@ -105,6 +108,14 @@ def instance_done(run: Run, token: Token, node: spec.FlowNode) -> None:
         _finish_body(run, body, node)
     elif loop.is_sequential:
         _start_instance(run, body, node)
+
+
+def instance_cancelled(run: Run, token: Token) -> None:
+    """An operator cancelled ``token``: when it is an instance of a running body, the body stops
+    counting on it (``nrOfActiveInstances``) and completes once the other instances have."""
+    body = run.tokens.get(token.scope_id or "")
+    if "instance" in token.data and body is not None and body.state is TokenState.MULTI:
+        body.data["locals"]["nrOfActiveInstances"] -= 1
 
 
 def _finish_body(run: Run, body: Token, node: spec.FlowNode) -> None:

@@ -205,6 +205,30 @@ def test_cancelling_the_last_token_inside_a_subprocess_cancels_the_subprocess(in
     assert "labels" not in instance.snapshot.variables
 
 
+def test_a_parallel_body_completes_when_the_instances_an_operator_left_have(instance_of: InstanceOf) -> None:
+    instance = instance_of("multi_instance_two_steps")
+    instance.start(parcels=2)
+    first, _ = sorted(token.id for token in instance.snapshot.tokens.values() if token.element_id == "pack")
+    instance.complete_token(first)  # one parcel is packed; the other is still at "pack"
+
+    cancelled = instance.modify(cancel=["pack"])
+
+    assert cancelled.outcome is None
+    (body,) = [token for token in instance.snapshot.tokens.values() if token.state == "multi-instance"]
+    assert body.data["locals"] == {"nrOfInstances": 2, "nrOfActiveInstances": 1, "nrOfCompletedInstances": 0}
+    last = instance.complete("hand_over")
+    assert last.visited == ["ship_end", "end"]
+    assert last.outcome is Outcome.COMPLETED
+    states = sorted((record.element_id, record.state) for record in last.activities.values())
+    assert states == [
+        ("end", "completed"),
+        ("hand_over", "completed"),
+        ("ship", "completed"),
+        ("ship", "completed"),
+        ("ship_end", "completed"),
+    ]
+
+
 def test_manual_send_business_rule_and_receive_tasks_and_a_none_throw_event(instance_of: InstanceOf) -> None:
     handlers = {
         "mailer": lambda variables: {"mailedTo": variables["customer"]},
