@@ -21,6 +21,7 @@ OPERATIONS = {
     ("/api/v1/deployments/validate/", "post"),
     ("/api/v1/process-definitions/", "get"),
     ("/api/v1/process-definitions/{id}/", "get"),
+    ("/api/v1/process-definitions/key/{key}/", "get"),
     ("/api/v1/process-definitions/key/{key}/start/", "post"),
     ("/api/v1/process-definitions/{id}/start/", "post"),
     ("/api/v1/process-instances/", "get"),

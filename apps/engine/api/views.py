@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ParseError
+from rest_framework.exceptions import NotFound, ParseError, ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -98,18 +98,48 @@ class DeploymentViewSet(viewsets.GenericViewSet[Any]):
         return Response(ValidationResultSerializer(body).data)
 
 
+VERSION = OpenApiParameter("version", int, description="a version of the key, from 1")
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[OpenApiParameter("key", str, description="process key"), VERSION]),
+)
 class DefinitionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[ProcessDefinition]):
     permission_classes = [ActionPermission]
     required_action = Action.START_PROCESSES
     queryset = ProcessDefinition.objects.select_related("deployment").order_by("key", "-version")
 
     def get_serializer_class(self) -> type[DefinitionSerializer]:
-        return DefinitionDetailSerializer if self.action == "retrieve" else DefinitionSerializer
+        return DefinitionDetailSerializer if self.action in ("retrieve", "by_key") else DefinitionSerializer
 
     def get_queryset(self) -> Any:
         queryset = super().get_queryset()
         key = self.request.query_params.get("key")
-        return queryset.filter(key=key) if key else queryset
+        version = self._version()
+        if key:
+            queryset = queryset.filter(key=key)
+        return queryset if version is None else queryset.filter(version=version)
+
+    def _version(self) -> int | None:
+        raw = self.request.query_params.get("version", "")
+        if not raw:
+            return None
+        if not raw.isdigit() or int(raw) < 1:
+            raise ValidationError({"version": "A version is a whole number from 1."})
+        return int(raw)
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", int, description="this version of the key; the latest when absent")],
+        responses=DefinitionDetailSerializer,
+        summary="A process by key: its latest version, or the one asked for, with its XML",
+    )
+    @action(detail=False, methods=["get"], url_path=r"key/(?P<key>[^/]+)")
+    def by_key(self, request: Request, key: str) -> Response:
+        definition = self.get_queryset().filter(key=key).first()  # newest version first
+        if definition is None:
+            asked = f" in version {self._version()}" if self._version() else ""
+            raise NotFound(f"No process with key {key!r} is deployed{asked}.")
+        return Response(DefinitionDetailSerializer(definition).data)
 
     @extend_schema(
         request=StartSerializer,

@@ -105,6 +105,30 @@ def test_definitions_list_by_key_and_show_their_xml(alpha: TenantInfo) -> None:
     assert detail["deployed_by"] == "designer"
 
 
+def test_definitions_are_found_by_key_and_version(alpha: TenantInfo) -> None:
+    designer = client_as(alpha, "designer")
+    first = model("straight_scripts")
+    designer.post("/api/v1/deployments/", first, content_type=XML)
+    designer.post(
+        "/api/v1/deployments/",
+        first.replace(b'isExecutable="true"', b'name="Second" isExecutable="true"'),
+        content_type=XML,
+    )
+
+    latest = designer.get("/api/v1/process-definitions/key/straight_scripts/").json()
+    assert (latest["version"], latest["name"]) == (2, "Second") and 'name="Second"' in latest["xml"]
+    older = designer.get("/api/v1/process-definitions/key/straight_scripts/?version=1").json()
+    assert older["version"] == 1 and 'name="Second"' not in older["xml"]
+    listed = designer.get("/api/v1/process-definitions/?key=straight_scripts&version=2").json()
+    assert [(entry["key"], entry["version"]) for entry in listed] == [("straight_scripts", 2)]
+
+    missing = designer.get("/api/v1/process-definitions/key/straight_scripts/?version=3")
+    assert missing.status_code == 404 and missing["Content-Type"] == "application/problem+json"
+    assert missing.json()["detail"] == "No process with key 'straight_scripts' is deployed in version 3."
+    bad = designer.get("/api/v1/process-definitions/?version=first")
+    assert bad.status_code == 400 and "version" in str(bad.json())
+
+
 def test_an_unknown_key_is_a_404_problem_and_bad_variables_a_400(alpha: TenantInfo) -> None:
     worker = client_as(alpha, "worker")
     missing = worker.post("/api/v1/process-definitions/key/nothing/start/", {}, format="json")
