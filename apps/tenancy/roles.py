@@ -59,7 +59,10 @@ def roles_of(user: Any) -> frozenset[Role]:
         return frozenset()
     cached: frozenset[Role] | None = getattr(user, "_apg_roles", None)
     if cached is None:
-        names = {group.name for group in user.groups.all()}  # honours prefetch_related("groups")
+        if hasattr(user, "group_names"):  # read with the user by TenantJWTAuthentication (None: no group)
+            names = set(user.group_names or ())
+        else:
+            names = {group.name for group in user.groups.all()}  # honours prefetch_related("groups")
         cached = frozenset(role for role in Role if role.value in names)
         if user.is_superuser:
             cached = cached | {Role.TENANT_ADMIN}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
@@ -162,3 +163,17 @@ def test_a_session_needs_a_csrf_token_to_change_anything(alpha: TenantInfo) -> N
     body = assert_problem(response, 403, "permission_denied")
     assert "CSRF" in body["detail"]
     assert usernames(alpha) == before
+
+
+def test_roles_are_read_with_the_user_at_every_request_not_kept_in_the_token(alpha: TenantInfo) -> None:
+    token = access_token(alpha, "operator")
+    client = api_client(alpha)
+    me = client.get("/api/v1/me/", **bearer(token)).json()
+    assert me["roles"] == ["operator"]
+
+    with schema_context(alpha.schema):
+        get_user_model().objects.get(username="operator").groups.clear()
+    stripped = client.get("/api/v1/me/", **bearer(token)).json()
+    assert (stripped["roles"], stripped["actions"]) == ([], [])
+    suspend = client.post(f"/api/v1/process-instances/{uuid.uuid4()}/suspend/", {}, format="json", **bearer(token))
+    assert_problem(suspend, 403, "permission_denied")

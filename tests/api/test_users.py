@@ -81,8 +81,8 @@ def test_a_tenant_admin_lists_exactly_the_tenant_s_users(alpha: TenantInfo) -> N
     assert listed["alice"]["roles"] == ["task-worker"]
     assert listed["admin"]["roles"] == ["tenant-admin"]
     assert set(listed["alice"]) == {"id", "username", "email", "first_name", "last_name", "is_active", "roles"}
-    # the host's domain, the user of the token, their groups, the users, the users' groups
-    assert len(data_queries(captured)) == 5
+    # the host's domain, the user of the token with their groups, the users, the users' groups
+    assert len(data_queries(captured)) == 4
 
 
 def test_the_user_list_does_not_grow_a_query_per_user(alpha: TenantInfo) -> None:
