@@ -251,6 +251,8 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# A clock that tests and benchmarks move forward for every process (apps/engine/clock.py).
+APG_TEST_CLOCK = env.bool("APG_TEST_CLOCK", False)
 
 # --- Internationalization.
 LANGUAGE_CODE = "en-us"

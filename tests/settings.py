@@ -14,3 +14,6 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # Many tests sign in from 127.0.0.1 within a minute; the throttling tests set their own rates.
 APG_THROTTLE_RATES = {**APG_THROTTLE_RATES, "token": "10000/min"}  # noqa: F405
+
+# Tests make timers due by moving the platform's clock (apps/engine/clock.py), never by sleeping.
+APG_TEST_CLOCK = True

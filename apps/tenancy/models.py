@@ -37,3 +37,14 @@ class Domain(DomainMixin):
 
     def __str__(self) -> str:
         return self.domain
+
+
+class PlatformClock(models.Model):
+    """How far the platform's clock runs ahead of the real one: one row, read only when
+    ``APG_TEST_CLOCK`` is on, so that tests (and benchmarks) move time forward for every
+    process (web, workers, scheduler) instead of sleeping. See ``apps.engine.clock``."""
+
+    offset_ms = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"clock +{self.offset_ms} ms"

@@ -15,8 +15,8 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
 
+from apps.engine import clock
 from apps.engine.models import ExternalTask, Incident, InstanceState
 from apps.engine.services.instances import complete_wait
 from apps.engine.services.store import load_snapshot, visible_variables
@@ -34,7 +34,7 @@ class TopicRequest:
 
 def fetch_and_lock(worker_id: str, topics: Sequence[TopicRequest], max_tasks: int) -> list[ExternalTask]:
     """Lock up to ``max_tasks`` available tasks of the given topics for ``worker_id``, highest priority first."""
-    now = timezone.now()
+    now = clock.now()
     durations = {topic.name: topic.lock_duration_ms for topic in topics}
     with transaction.atomic():
         available = (
@@ -66,7 +66,7 @@ def _attach_variables(tasks: list[ExternalTask]) -> None:
 def _locked_by(task_id: uuid.UUID, worker_id: str) -> ExternalTask:
     """Caller holds a transaction. The task, locked for update, if ``worker_id`` holds its lock."""
     task = ExternalTask.objects.select_for_update().get(id=task_id)
-    if task.worker_id != worker_id or task.locked_until is None or task.locked_until <= timezone.now():
+    if task.worker_id != worker_id or task.locked_until is None or task.locked_until <= clock.now():
         raise ExternalTaskError(f"The external task {task_id} is not locked by worker {worker_id!r}.")
     return task
 
@@ -89,7 +89,7 @@ def report_failure(
         task.retries = max(retries, 0)
         task.error_message = error_message
         task.worker_id = ""
-        task.locked_until = timezone.now() + timedelta(milliseconds=max(retry_timeout_ms, 0))
+        task.locked_until = clock.now() + timedelta(milliseconds=max(retry_timeout_ms, 0))
         task.save(update_fields=["retries", "error_message", "worker_id", "locked_until"])
         if task.retries == 0:
             Incident.objects.create(
@@ -105,7 +105,7 @@ def report_failure(
 def extend_lock(task_id: uuid.UUID, worker_id: str, new_duration_ms: int) -> ExternalTask:
     with transaction.atomic():
         task = _locked_by(task_id, worker_id)
-        task.locked_until = timezone.now() + timedelta(milliseconds=new_duration_ms)
+        task.locked_until = clock.now() + timedelta(milliseconds=new_duration_ms)
         task.save(update_fields=["locked_until"])
     return task
 

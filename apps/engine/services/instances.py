@@ -7,10 +7,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from uuid6 import uuid7
 
-from apps.engine import runtime
+from apps.engine import clock, runtime
 from apps.engine.handlers import Handler, registered_handlers
 from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance, StartRequest
 from apps.engine.services.compiled import compiled_process
@@ -84,7 +83,7 @@ def _start(
     idempotency_key: str | None,
 ) -> ProcessInstance:
     process = compiled_process(definition)
-    now = timezone.now()
+    now = clock.now()
     with transaction.atomic():
         instance = ProcessInstance(
             id=uuid.UUID(_new_id()),
@@ -125,7 +124,7 @@ def complete_wait(
         if instance.state != InstanceState.ACTIVE:
             raise InstanceNotActive(f"The instance is {instance.state}.")
         process = compiled_process(instance.definition)
-        now = timezone.now()
+        now = clock.now()
         step = runtime.complete(
             process,
             load_snapshot(instance),
