@@ -2,7 +2,8 @@
 
 Starts the embedded PostgreSQL and Redis when ``DATABASE_URL``/``REDIS_URL`` are unset,
 migrates every schema, provisions the demo tenant, then runs daphne (HTTP and
-WebSocket), a Celery worker and the scheduler (celery beat) side by side. Ctrl-C or
+WebSocket), a Celery worker, the scheduler (celery beat) and the job scheduler
+(`manage.py run_scheduler`) side by side. Ctrl-C or
 SIGTERM stops every process it started; if one of them dies, the rest are stopped too.
 
     python -m apg_wbpm.launcher [--host 127.0.0.1] [--port 8000] [--skip-setup]
@@ -75,6 +76,8 @@ def platform_processes(host: str, port: int, var_dir: Path) -> list[ProcessSpec]
                 str(var_dir / "celerybeat-schedule"),
             ],
         ),
+        # Wakes workers for due jobs (timers), on the database's clock.
+        ProcessSpec("jobs", [python, "manage.py", "run_scheduler"]),
     ]
 
 

@@ -80,3 +80,10 @@ class ExternalTaskAdmin(ReadOnlyAdmin):
     list_display = ("topic", "element_id", "instance", "worker_id", "locked_until", "retries")
     list_filter = ("topic",)
     show_full_result_count = False
+
+
+@admin.register(models.Job)
+class JobAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "element_id", "instance", "due_at", "lock_owner", "locked_until", "attempts")
+    list_filter = ("kind",)
+    show_full_result_count = False

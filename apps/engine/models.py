@@ -275,3 +275,37 @@ class StartRequest(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class JobKind(models.TextChoices):
+    TIMER = "timer"
+
+
+class Job(models.Model):
+    """Work the engine owes an instance at a time: a timer that fires, later async continuations
+    and retries. The row is the truth; a Celery message only wakes a worker, which claims due
+    rows (``FOR UPDATE SKIP LOCKED``), holding each under a lease (``lock_token``, ``locked_until``):
+    a worker whose lease ran out can no longer apply the job. The tenant is the schema the row
+    lives in."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs", db_index=False)
+    token_id = models.UUIDField()
+    element_id = models.CharField(max_length=255)
+    kind = models.CharField(max_length=32, choices=JobKind.choices)
+    due_at = models.DateTimeField()
+    lock_owner = models.CharField(max_length=255, blank=True)
+    lock_token = models.UUIDField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["due_at"], name="engine_job_due"),
+            models.Index(fields=["instance"], name="engine_job_instance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.element_id}, due {self.due_at:%Y-%m-%d %H:%M:%S}"

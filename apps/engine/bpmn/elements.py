@@ -226,9 +226,14 @@ def _message_definition(element: Element, definition_id: str | None, scope: Scop
 
 
 def _timer_definition(element: Element, definition_id: str | None, scope: ScopeContext) -> EventDefinition:
+    owner_id = attribute(element.getparent(), "id") or ""
     for child in bpmn_children(element, *TIMER_TYPES):
-        timer_type = TIMER_TYPES[local_name(child)]
-        return TimerEventDefinition(id=definition_id, line=line_of(element), timer_type=timer_type, text=text_of(child))
+        text = text_of(child)
+        # ``${...}`` (Camunda) or ``=...`` (Zeebe) computes the date, duration or cycle; else it is ISO 8601 text.
+        value = Expression(text, owner_id, line_of(child)) if text.startswith(("${", "#{", "=")) else text
+        return TimerEventDefinition(
+            id=definition_id, line=line_of(element), timer_type=TIMER_TYPES[local_name(child)], text=text, value=value
+        )
     return TimerEventDefinition(id=definition_id, line=line_of(element))
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import isodate
+
 from apps.engine.bpmn.checking import Compile, ProcessCheck, describe_scope
 from apps.engine.bpmn.problems import Problem, error, warning
 from apps.engine.bpmn.spec import (
@@ -25,6 +27,7 @@ from apps.engine.bpmn.spec import (
     ServiceTask,
     StandardLoop,
     StartEvent,
+    TimerEventDefinition,
 )
 from apps.engine.bpmn.support import Support, describe_node, node_support
 
@@ -197,3 +200,28 @@ def check_none_start_events(scope: Scope, check: ProcessCheck) -> Iterator[Probl
             f"({', '.join(none_starts)}); the engine cannot tell which one to start."
         )
         yield error("start-event-ambiguous", message, scope.id, scope.line)
+
+
+def check_timers(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """A timer written as ISO 8601 text must parse (one computed by an expression is checked when it runs)."""
+    for node in scope.nodes.values():
+        for definition in getattr(node, "event_definitions", ()):
+            if not isinstance(definition, TimerEventDefinition):
+                continue
+            if definition.timer_type is None:
+                message = f"The {describe_node(node)} '{node.id}' has no timeDate, timeDuration or timeCycle."
+                yield error("timer-invalid", message, node.id, definition.line or node.line)
+            elif isinstance(definition.value, str) and definition.timer_type in ("date", "duration"):
+                parse = isodate.parse_duration if definition.timer_type == "duration" else _parse_moment
+                try:
+                    parse(definition.value)
+                except (isodate.ISO8601Error, ValueError) as problem:
+                    message = (
+                        f"The {describe_node(node)} '{node.id}' has the {definition.timer_type} "
+                        f"'{excerpt(definition.value)}', which is not ISO 8601: {problem}"
+                    )
+                    yield error("timer-invalid", message, node.id, definition.line or node.line)
+
+
+def _parse_moment(text: str) -> object:
+    return isodate.parse_datetime(text) if "T" in text else isodate.parse_date(text)

@@ -70,6 +70,7 @@ class TimerEventDefinition(EventDefinition):
     kind: ClassVar[str] = "timer"
     timer_type: Literal["date", "duration", "cycle"] | None = None
     text: str | None = None
+    value: Value | None = None  # the text, or the expression that computes it
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -193,6 +194,8 @@ class Event(FlowNode):
         for definition in self.event_definitions:
             if isinstance(definition, ConditionalEventDefinition) and definition.condition is not None:
                 yield definition.condition
+            if isinstance(definition, TimerEventDefinition) and isinstance(definition.value, Expression):
+                yield definition.value
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -120,6 +120,9 @@ def _event_support(event: Event) -> Support:
     definition = definitions[0]
     if isinstance(definition, TerminateEventDefinition):
         return Support.EXECUTABLE if isinstance(event, EndEvent) else Support.UNSUPPORTED
+    if isinstance(definition, TimerEventDefinition) and isinstance(event, IntermediateCatchEvent):
+        # A catch event waits once: a date or a duration (a cycle repeats, which only start and boundary events do).
+        return Support.EXECUTABLE if definition.timer_type in ("date", "duration") else Support.UNSUPPORTED
     return EVENT_DEFINITION_SUPPORT.get(type(definition), Support.UNSUPPORTED)
 
 

@@ -1,10 +1,12 @@
-"""Start and end events (none and terminate). Timers, messages and signals come with their issue."""
+"""Start and end events (none and terminate) and intermediate timer events. Messages and
+signals come with their issue."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
+from apps.engine.runtime import timers
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.step import Outcome
 
@@ -30,3 +32,11 @@ def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
             run.step.outcome = Outcome.TERMINATED
             return
     run.consume(token)
+
+
+def enter_timer_catch(run: Run, token: Token, node: spec.IntermediateCatchEvent) -> None:
+    """Wait until the timer is due; the store keeps a job row for it, and firing it completes the wait."""
+    run.begin_activity(token, node)
+    (timer,) = node.event_definitions
+    due = timers.due_at(run, token, node, timer)  # type: ignore[arg-type]
+    run.wait(token, node, "timer", {"due_at": due.isoformat()})

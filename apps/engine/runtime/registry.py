@@ -47,6 +47,8 @@ def _not_yet(feature: str) -> Behaviour:
 def behaviour_for(node: spec.FlowNode) -> Behaviour:
     """The behaviour of ``node``; features still missing stop the token with an incident, never silently."""
     if isinstance(node, spec.Event) and node.event_definitions and not isinstance(node, spec.EndEvent):
+        if isinstance(node, spec.IntermediateCatchEvent) and _only_timer(node):
+            return events.enter_timer_catch
         return _not_yet(f"a {node.event_definitions[0].kind} event")
     behaviour = BEHAVIOURS.get(type(node))
     if behaviour is None:
@@ -57,3 +59,7 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
         if isinstance(node.loop, spec.StandardLoop):
             return partial(loops.enter_standard_loop, behaviour)
     return behaviour
+
+
+def _only_timer(node: spec.Event) -> bool:
+    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.TimerEventDefinition)

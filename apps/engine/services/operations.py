@@ -9,10 +9,9 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
 from uuid6 import uuid7
 
-from apps.engine import hooks, runtime
+from apps.engine import clock, hooks, runtime
 from apps.engine.handlers import Handler, registered_handlers
 from apps.engine.models import (
     INSTANCE_TRANSITIONS,
@@ -20,6 +19,7 @@ from apps.engine.models import (
     ActivityState,
     ExternalTask,
     InstanceState,
+    Job,
     OperatorAction,
     OperatorActionKind,
     ProcessInstance,
@@ -93,7 +93,7 @@ def cancel_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> 
                 "cancel its call activity."
             )
         _move(instance, InstanceState.CANCELLED)
-        now = timezone.now()
+        now = clock.now()
         for child in ProcessInstance.objects.filter(parent=instance):
             calls.cancel_tree(child, now=now, actor=actor)
         end_as_cancelled(instance, now=now, actor=actor, reason=reason)
@@ -113,6 +113,7 @@ def end_as_cancelled(instance: ProcessInstance, *, now: datetime, actor: str, re
             )
     tokens.delete()
     ExternalTask.objects.filter(instance=instance).delete()
+    Job.objects.filter(instance=instance).delete()
     instance.state = InstanceState.CANCELLED
     instance.ended_at = now
     instance.revision = F("revision") + 1  # type: ignore[assignment]
@@ -130,7 +131,7 @@ def set_variables(
         instance = _locked(instance_id)
         if instance.state not in (InstanceState.ACTIVE, InstanceState.SUSPENDED, InstanceState.FAILED):
             raise TransitionRefused(f"The instance is {instance.state}; its variables can no longer change.")
-        now = timezone.now()
+        now = clock.now()
         instance.variables = {**instance.variables, **variables}
         instance.revision = F("revision") + 1  # type: ignore[assignment]
         instance.save(update_fields=["variables", "revision"])
@@ -166,7 +167,7 @@ def modify_instance(
             raise TransitionRefused(
                 f"The instance is {instance.state}; only an active or failed instance can be modified."
             )
-        now = timezone.now()
+        now = clock.now()
         step = runtime.modify(
             compiled_process(instance.definition),
             load_snapshot(instance),

@@ -20,6 +20,8 @@ from apps.engine.models import (
     ExternalTask,
     Incident,
     InstanceState,
+    Job,
+    JobKind,
     ProcessInstance,
     Token,
     VariableChange,
@@ -172,8 +174,23 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
     statements = []
     if step.cancelled_waits:
         cancelled = [uuid.UUID(wait.token_id) for wait in step.cancelled_waits]
-        table = ExternalTask._meta.db_table
-        statements.append((f"DELETE FROM {table} WHERE token_id = ANY(%s)", [cancelled]))  # noqa: S608
+        for table in (ExternalTask._meta.db_table, Job._meta.db_table):
+            statements.append((f"DELETE FROM {table} WHERE token_id = ANY(%s)", [cancelled]))  # noqa: S608
+    timers = [
+        {
+            "id": uuid7(),
+            "instance_id": instance.id,
+            "token_id": uuid.UUID(wait.token_id),
+            "element_id": wait.element_id,
+            "kind": JobKind.TIMER,
+            "due_at": datetime.fromisoformat(wait.details["due_at"]),
+            "created_at": now,
+        }
+        for wait in step.waits
+        if wait.kind == "timer"
+    ]
+    if timers:
+        statements += rows.table(Job).insert(timers)
     external = [
         {
             "id": uuid7(),

@@ -134,7 +134,9 @@ def test_events_keep_their_event_definitions():
         line=57,
         incoming=("s1",),
         outgoing=("s2",),
-        event_definitions=(TimerEventDefinition(id="stock_timer", line=58, timer_type="duration", text="PT2H"),),
+        event_definitions=(
+            TimerEventDefinition(id="stock_timer", line=58, timer_type="duration", text="PT2H", value="PT2H"),
+        ),
     )
     assert isinstance(stock.nodes["stock_jump"], IntermediateThrowEvent)
     assert stock.nodes["stock_jump"].event_definitions == (LinkEventDefinition(line=64, name="continue"),)

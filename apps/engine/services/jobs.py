@@ -1,0 +1,161 @@
+"""Running due jobs: claim a batch under a lease, then apply each in a transaction of its own.
+
+A claim marks up to ``limit`` due jobs of active instances with a lease (owner, a fresh lock
+token, an expiry) in one statement, skipping rows another worker holds (``FOR UPDATE SKIP
+LOCKED``): two workers never run one job at once. Applying a job locks its instance first
+(the order every trigger keeps), then the job row, and goes on only if the lease is still its
+own and unexpired (the fence): a worker that stalled past its lease cannot apply a job that
+another has claimed since. A job that fails for a reason of its own (the database, a bug) is
+released with its error and tried again later; after ``MAX_ATTEMPTS`` it stops with an
+incident on its token. A failure the model causes (a timer expression, a script) is an
+incident of the step, as with every other trigger.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from django.db import connection, transaction
+from django.db.models import BooleanField
+from django.db.models.expressions import RawSQL
+from uuid6 import uuid7
+
+from apps.engine import clock, runtime
+from apps.engine.handlers import registered_handlers
+from apps.engine.models import Incident, InstanceState, Job, ProcessInstance
+from apps.engine.services.compiled import compiled_process
+from apps.engine.services.store import load_snapshot, lock_instance, write_step
+
+logger = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=5)
+MAX_ATTEMPTS = 3
+RETRY_DELAY = timedelta(seconds=10)  # times the attempts made so far
+
+
+class Ran(StrEnum):
+    APPLIED = "applied"  # the job's trigger was applied
+    GONE = "gone"  # cancelled meanwhile, or its token no longer waits for it
+    LEASE_LOST = "lease-lost"  # another worker holds it now; nothing was done
+    FAILED = "failed"  # released with its error, to be tried again (or stopped with an incident)
+
+
+@dataclass(frozen=True)
+class Claimed:
+    id: uuid.UUID
+    lock_token: uuid.UUID
+
+
+def claim_due_jobs(owner: str, limit: int, lease: timedelta = LEASE) -> list[Claimed]:
+    """Lease up to ``limit`` jobs due on the platform's clock, the longest due first (own transaction)."""
+    now_sql, now_parameters = clock.sql_now()
+    token = uuid.uuid4()
+    job, instance = Job._meta.db_table, ProcessInstance._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {job} SET lock_owner = %s, lock_token = %s, locked_until = {now_sql} + %s "  # noqa: S608
+            f"WHERE id IN (SELECT due.id FROM {job} AS due JOIN {instance} AS instance "
+            "ON instance.id = due.instance_id "
+            f"WHERE due.due_at <= {now_sql} AND (due.locked_until IS NULL OR due.locked_until < {now_sql}) "
+            "AND due.attempts < %s AND instance.state = %s "
+            "ORDER BY due.due_at LIMIT %s FOR UPDATE OF due SKIP LOCKED) "
+            "RETURNING id",
+            [
+                owner,
+                token,
+                *now_parameters,
+                lease,
+                *now_parameters,
+                *now_parameters,
+                MAX_ATTEMPTS,
+                InstanceState.ACTIVE,
+                limit,
+            ],
+        )
+        return [Claimed(row[0], token) for row in cursor.fetchall()]
+
+
+def run_job(claimed: Claimed) -> Ran:
+    """Apply one claimed job in its own transaction; see the module's description."""
+    try:
+        with transaction.atomic():
+            return _apply(claimed)
+    except Exception as error:  # a job must never take its worker down with it
+        logger.exception("job %s failed", claimed.id)
+        return _release_failed(claimed, error)
+
+
+def run_due_jobs(owner: str, limit: int) -> int:
+    """Claim a batch of due jobs and run them one after the other; how many were claimed."""
+    claimed = claim_due_jobs(owner, limit)
+    for job in claimed:
+        run_job(job)
+    return len(claimed)
+
+
+def _apply(claimed: Claimed) -> Ran:
+    instance_id = Job.objects.filter(id=claimed.id).values_list("instance_id", flat=True).first()
+    if instance_id is None:
+        return Ran.GONE
+    instance = lock_instance(instance_id)
+    job = _fenced(claimed)
+    if job is None:
+        return Ran.GONE if not Job.objects.filter(id=claimed.id).exists() else Ran.LEASE_LOST
+    if instance.state != InstanceState.ACTIVE:
+        Job.objects.filter(id=job.id).update(lock_owner="", lock_token=None, locked_until=None)
+        return Ran.LEASE_LOST  # it runs when the instance is active again
+    job.delete()
+    now = clock.now()
+    try:
+        step = runtime.complete(
+            compiled_process(instance.definition),
+            load_snapshot(instance),
+            str(job.token_id),
+            {},
+            now=now,
+            new_id=lambda: str(uuid7()),
+            expected_wait=job.kind,
+            handlers=registered_handlers(),
+        )
+    except runtime.TriggerRejected:
+        return Ran.GONE  # the token moved on without it (an operator's modification)
+    write_step(instance, step, now=now)
+    return Ran.APPLIED
+
+
+def _fenced(claimed: Claimed) -> Job | None:
+    """The job, locked, if ``claimed`` still holds an unexpired lease on it."""
+    now_sql, now_parameters = clock.sql_now()
+    lease_live = RawSQL(f"locked_until > {now_sql}", now_parameters, output_field=BooleanField())  # noqa: S611
+    return (
+        Job.objects.select_for_update()
+        .alias(lease_live=lease_live)
+        .filter(id=claimed.id, lock_token=claimed.lock_token, lease_live=True)
+        .first()
+    )
+
+
+def _release_failed(claimed: Claimed, error: Exception) -> Ran:
+    with transaction.atomic():
+        job = Job.objects.select_for_update().filter(id=claimed.id, lock_token=claimed.lock_token).first()
+        if job is None:
+            return Ran.LEASE_LOST
+        job.attempts += 1
+        job.last_error = f"{type(error).__name__}: {error}"[:2000]
+        job.lock_owner, job.lock_token, job.locked_until = "", None, None
+        job.due_at = clock.now() + RETRY_DELAY * job.attempts
+        job.save(update_fields=["attempts", "last_error", "lock_owner", "lock_token", "locked_until", "due_at"])
+        if job.attempts >= MAX_ATTEMPTS:
+            Incident.objects.create(
+                instance_id=job.instance_id,
+                token_id=job.token_id,
+                element_id=job.element_id,
+                kind="job-failed",
+                message=f"The {job.kind} job failed {job.attempts} times; the last error: {job.last_error}",
+                created_at=clock.now(),
+            )
+    return Ran.FAILED
