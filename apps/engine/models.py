@@ -279,14 +279,17 @@ class StartRequest(models.Model):
 
 class JobKind(models.TextChoices):
     TIMER = "timer"
+    ASYNC_BEFORE = "async-before"
+    ASYNC_AFTER = "async-after"
 
 
 class Job(models.Model):
-    """Work the engine owes an instance at a time: a timer that fires, later async continuations
-    and retries. The row is the truth; a Celery message only wakes a worker, which claims due
-    rows (``FOR UPDATE SKIP LOCKED``), holding each under a lease (``lock_token``, ``locked_until``):
-    a worker whose lease ran out can no longer apply the job. The tenant is the schema the row
-    lives in."""
+    """Work the engine owes an instance at a time: a timer that fires, an async continuation.
+
+    The row is the truth; a Celery message only wakes a worker, which claims due rows
+    (``FOR UPDATE SKIP LOCKED``) and holds each under a lease (``lock_token``,
+    ``locked_until``): a worker whose lease ran out can no longer apply the job. The tenant is
+    the schema the row lives in."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
     instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs", db_index=False)

@@ -22,26 +22,36 @@ from tests.platform.conftest import Worker
 WORKER_SECONDS = 30
 
 
-@pytest.fixture
-def committed_timer_instance(platform: Platform) -> Iterator[ProcessInstance]:
-    """An instance of timer_catch waiting at its ten-minute timer, committed; removed afterwards."""
-    schema = platform.alpha.schema
+def committed(schema: str, model: str, variables: dict[str, object]) -> Iterator[ProcessInstance]:
+    """Start an instance of ``model`` in a committed transaction; remove it, its model and the clock's offset after."""
 
     def create() -> ProcessInstance:
-        (definition,) = deploy((MODELS / "timer_catch.bpmn").read_bytes()).definitions
-        return start_instance(definition, {"deadline": "2026-01-01T00:00:00Z"})
+        (definition,) = deploy((MODELS / f"{model}.bpmn").read_bytes()).definitions
+        return start_instance(definition, variables)
 
     (instance,) = in_threads(schema, create)
     yield instance
 
     def remove() -> None:
         clock.reset()
-        ProcessInstance.objects.filter(definition__key="timer_catch").delete()
-        deployments = list(Deployment.objects.filter(definitions__key="timer_catch"))
+        ProcessInstance.objects.filter(definition__key=model).delete()
+        deployments = list(Deployment.objects.filter(definitions__key=model))
         ProcessDefinition.objects.filter(deployment__in=deployments).delete()
         Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
 
     in_threads(schema, remove)
+
+
+@pytest.fixture
+def committed_timer_instance(platform: Platform) -> Iterator[ProcessInstance]:
+    """An instance of timer_catch waiting at its ten-minute timer."""
+    yield from committed(platform.alpha.schema, "timer_catch", {"deadline": "2026-01-01T00:00:00Z"})
+
+
+@pytest.fixture
+def committed_async_instance(platform: Platform) -> Iterator[ProcessInstance]:
+    """An instance of async_steps waiting before its first script for an async continuation."""
+    yield from committed(platform.alpha.schema, "async_steps", {"count": 0})
 
 
 def eventually(schema: str, read: Callable[[], object], expected: object, worker: Worker) -> None:
@@ -66,8 +76,24 @@ def test_the_scheduler_wakes_a_worker_that_fires_each_timer_when_it_is_due(
 
     in_threads(schema, lambda: clock.advance(timedelta(minutes=10)))
     call_command("run_scheduler", "--once")
-    eventually(schema, waiting_at, ["until_deadline"], celery_worker)
-    call_command("run_scheduler", "--once")  # the deadline has passed: due at once
+    # The woken worker fires the ten-minute timer, then, in its next batch, the second timer,
+    # whose deadline has passed already.
     eventually(
         schema, lambda: ProcessInstance.objects.get(id=committed_timer_instance.id).state, "completed", celery_worker
     )
+    assert in_threads(schema, waiting_at)[0] == []
+
+
+def test_a_step_that_leaves_work_to_a_job_wakes_a_worker_which_runs_the_chain_to_the_end(
+    platform: Platform, committed_async_instance: ProcessInstance, celery_worker: Worker
+) -> None:
+    # No scheduler here: the start's commit woke the worker, and the worker claims the jobs its
+    # own steps make (after the first script, before the join) until none is left.
+    schema = platform.alpha.schema
+
+    def outcome() -> tuple[str, dict[str, object]]:
+        instance = ProcessInstance.objects.get(id=committed_async_instance.id)
+        return instance.state, instance.variables
+
+    expected = ("completed", {"count": 2, "leftDone": True, "rightDone": True})
+    eventually(schema, outcome, expected, celery_worker)

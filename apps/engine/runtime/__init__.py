@@ -3,7 +3,7 @@
 from apps.engine.runtime.calls import return_from_call
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TriggerRejected
-from apps.engine.runtime.interpreter import complete, modify, start
+from apps.engine.runtime.interpreter import complete, continue_job, modify, start
 from apps.engine.runtime.state import Snapshot, Token, TokenState, halted
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, Wait, apply_step
 
@@ -20,6 +20,7 @@ __all__ = [
     "Wait",
     "apply_step",
     "complete",
+    "continue_job",
     "halted",
     "modify",
     "return_from_call",

@@ -28,6 +28,11 @@ from apps.engine.runtime.subprocesses import complete_scope_if_empty
 
 ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
 
+# The waits of async continuations: the token waits for a job before entering, or before leaving.
+ASYNC_BEFORE = "async-before"
+ASYNC_AFTER = "async-after"
+JOB_WAITS = frozenset({"timer", ASYNC_BEFORE, ASYNC_AFTER})  # waits the store keeps a job row for
+
 # Elements entered by one trigger before the run stops with an incident: a loop whose condition
 # never turns false must not hold the instance's lock for ever.
 MAX_ELEMENTS_PER_TRIGGER = 100_000
@@ -75,6 +80,8 @@ class Run:
                 if self.tokens.get(token.id) is not token:
                     continue  # removed meanwhile (a terminate end event)
                 node = self.process.nodes[node_id]
+                if self._waits_before(token, node):
+                    continue
                 self.step.visited.append(node_id)
                 if len(self.step.visited) > MAX_ELEMENTS_PER_TRIGGER:
                     message = f"More than {MAX_ELEMENTS_PER_TRIGGER} elements entered in one step: an endless loop?"
@@ -88,6 +95,21 @@ class Run:
                 break
         self._finish()
         return self.step
+
+    def _waits_before(self, token: Token, node: spec.FlowNode) -> bool:
+        """``asyncBefore``: the token waits for a job before it enters, so the element runs in a
+        transaction of its own. On a multi-instance activity each instance waits, not the body
+        (as in Camunda 7)."""
+        if not node.extensions.async_before or token.data.pop("async_before_passed", False):
+            return False
+        if (
+            isinstance(node, spec.Activity)
+            and isinstance(node.loop, spec.MultiInstance)
+            and "instance" not in token.data
+        ):
+            return False
+        self.wait(token, node, ASYNC_BEFORE, {"due_at": self.now.isoformat()})
+        return True
 
     def _finish(self) -> None:
         if self.step.outcome is None and not self.tokens:
@@ -155,9 +177,15 @@ class Run:
         record.state = state
 
     def leave(self, token: Token, flow_ids: list[str]) -> None:
-        """End the token's activity and send it (and copies of it) along ``flow_ids``."""
+        """End the token's activity and send it (and copies of it) along ``flow_ids``; with
+        ``asyncAfter``, only once a job has continued it (along the flows chosen now)."""
         self.end_activity(token)
         token.data.pop("locals", None)
+        node = self.process.nodes.get(token.element_id)
+        if node is not None and node.extensions.async_after and not token.data.pop("async_after_passed", False):
+            token.data["async_flows"] = list(flow_ids)
+            self.wait(token, node, ASYNC_AFTER, {"due_at": self.now.isoformat()})
+            return
         token.state = TokenState.WAITING  # the state only matters once it waits again
         if not flow_ids:
             self.consume(token)
@@ -299,13 +327,46 @@ def complete(
     expected_wait: str | None = None,
     handlers: Mapping[str, ServiceHandler] | None = None,
 ) -> Step:
-    """The thing a token waits for happened (a task completed, a message arrived): move it on."""
+    """The thing a token waits for happened (a task completed, a message arrived): move it on.
+
+    A token that waits for a job (a timer, an async continuation) moves on only by ``continue_job``.
+    """
+    waiting = snapshot.tokens.get(token_id)
+    if waiting is not None and waiting.data.get("wait") in JOB_WAITS:
+        raise TriggerRejected("token-not-waiting", f"The token {token_id} waits for a {waiting.data['wait']} job.")
     run, token, node = resume(process, snapshot, token_id, expected_wait, now=now, new_id=new_id, handlers=handlers)
     try:
         run.set_variables(variables, token, from_trigger=True, local=bool(node.extensions.outputs))
         run.activity_done(token, node)
     except TokenStopped as stop:
         run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()
+
+
+def continue_job(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    kind: str,
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """A job of ``kind`` for the token is due: a timer fires, or an async continuation goes on
+    past its boundary (into the element for ``asyncBefore``, along its flows for ``asyncAfter``)."""
+    run, token, node = resume(process, snapshot, token_id, kind, now=now, new_id=new_id, handlers=handlers)
+    if kind == ASYNC_BEFORE:
+        token.data["async_before_passed"] = True
+        run.arrive(token, node.id, via=token.data.get("via"))
+    elif kind == ASYNC_AFTER:
+        token.data["async_after_passed"] = True
+        run.leave(token, token.data.pop("async_flows", []))
+    else:
+        try:
+            run.activity_done(token, node)
+        except TokenStopped as stop:
+            run.stop_with_incident(token, node, stop.kind, stop.message)
     return run.settle()
 
 

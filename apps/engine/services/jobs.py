@@ -27,6 +27,7 @@ from uuid6 import uuid7
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, ProcessInstance
+from apps.engine.services import wakeup
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
@@ -92,8 +93,9 @@ def run_job(claimed: Claimed) -> Ran:
 def run_due_jobs(owner: str, limit: int) -> int:
     """Claim a batch of due jobs and run them one after the other; how many were claimed."""
     claimed = claim_due_jobs(owner, limit)
-    for job in claimed:
-        run_job(job)
+    with wakeup.running_jobs():
+        for job in claimed:
+            run_job(job)
     return len(claimed)
 
 
@@ -111,14 +113,13 @@ def _apply(claimed: Claimed) -> Ran:
     job.delete()
     now = clock.now()
     try:
-        step = runtime.complete(
+        step = runtime.continue_job(
             compiled_process(instance.definition),
             load_snapshot(instance),
             str(job.token_id),
-            {},
+            job.kind,
             now=now,
             new_id=lambda: str(uuid7()),
-            expected_wait=job.kind,
             handlers=registered_handlers(),
         )
     except runtime.TriggerRejected:

@@ -29,7 +29,7 @@ from apps.engine.models import (
 from apps.engine.runtime import Outcome, Snapshot, Step
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
-from apps.engine.services import calls, rows
+from apps.engine.services import calls, rows, wakeup
 
 
 def lock_instance(instance_id: uuid.UUID) -> ProcessInstance:
@@ -103,6 +103,8 @@ def write_step(
         ]
     )
     _announce(instance, step)
+    if any(wait.kind in (JobKind.ASYNC_BEFORE, JobKind.ASYNC_AFTER) for wait in step.waits):
+        wakeup.wake_after_commit()
     if calls.involved(instance, step):
         calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
 
@@ -176,21 +178,21 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
         cancelled = [uuid.UUID(wait.token_id) for wait in step.cancelled_waits]
         for table in (ExternalTask._meta.db_table, Job._meta.db_table):
             statements.append((f"DELETE FROM {table} WHERE token_id = ANY(%s)", [cancelled]))  # noqa: S608
-    timers = [
+    due = [
         {
             "id": uuid7(),
             "instance_id": instance.id,
             "token_id": uuid.UUID(wait.token_id),
             "element_id": wait.element_id,
-            "kind": JobKind.TIMER,
+            "kind": wait.kind,
             "due_at": datetime.fromisoformat(wait.details["due_at"]),
             "created_at": now,
         }
         for wait in step.waits
-        if wait.kind == "timer"
+        if wait.kind in JobKind.values
     ]
-    if timers:
-        statements += rows.table(Job).insert(timers)
+    if due:
+        statements += rows.table(Job).insert(due)
     external = [
         {
             "id": uuid7(),

@@ -19,13 +19,13 @@ from typing import Any, Protocol
 
 import pytest
 
-from apps.engine import runtime
+from apps.engine import clock, runtime
 from apps.engine.bpmn.parser import parse_definitions
 from apps.engine.expressions import compile_expression, compile_script
-from apps.engine.models import ActivityInstance, InstanceState, ProcessInstance
+from apps.engine.models import ActivityInstance, InstanceState, Job, ProcessInstance
 from apps.engine.runtime import CompiledProcess, Outcome, Snapshot, Step, apply_step, halted
 from apps.engine.runtime.interpreter import ServiceHandler
-from apps.engine.services import instances, operations, store
+from apps.engine.services import instances, jobs, operations, store
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.deployments import deploy
 
@@ -81,6 +81,17 @@ class Instance:
         """Complete one waiting token: one instance of a multi-instance activity, say."""
         step = runtime.complete(
             self.process, self.snapshot, token_id, variables, now=NOW, new_id=self._new_id, handlers=self.handlers
+        )
+        return self._apply(step)
+
+    def fire(self, element_id: str) -> Step:
+        """Run the job the token at ``element_id`` waits for (a timer, an async continuation)."""
+        return self.fire_token(token_at(self.snapshot, element_id))
+
+    def fire_token(self, token_id: str) -> Step:
+        kind = self.snapshot.tokens[token_id].data["wait"]
+        step = runtime.continue_job(
+            self.process, self.snapshot, token_id, kind, now=NOW, new_id=self._new_id, handlers=self.handlers
         )
         return self._apply(step)
 
@@ -195,6 +206,19 @@ class StoredInstance:
             )
 
         return self._trigger(modify_instance)
+
+    def fire(self, element_id: str) -> Step:
+        """Run the job row of the token at ``element_id`` through the job service, as a worker would."""
+        return self.fire_token(token_at(self.snapshot, element_id))
+
+    def fire_token(self, token_text: str) -> Step:
+        token_id = uuid.UUID(token_text)
+        lease = uuid.uuid4()
+        Job.objects.filter(token_id=token_id).update(
+            lock_owner=ACTOR, lock_token=lease, locked_until=clock.now() + jobs.LEASE
+        )
+        (job_id,) = Job.objects.filter(token_id=token_id).values_list("id", flat=True)
+        return self._trigger(lambda: jobs.run_job(jobs.Claimed(job_id, lease)))
 
     def _started(self) -> uuid.UUID:
         assert self.instance_id is not None, "Start the instance first."

@@ -35,11 +35,11 @@ def test_a_timer_waits_for_its_duration_then_for_a_date_computed_from_the_variab
     assert wait.kind == "timer"
     assert datetime.fromisoformat(wait.details["due_at"]) == record.started_at + timedelta(minutes=10)
 
-    second = instance.complete("cool_off")
+    second = instance.fire("cool_off")
     (wait,) = second.waits
     assert datetime.fromisoformat(wait.details["due_at"]) == datetime(2026, 12, 1, 7, 0, tzinfo=UTC)
 
-    last = instance.complete("until_deadline")
+    last = instance.fire("until_deadline")
     assert last.visited == ["remind", "end"]
     assert last.outcome is Outcome.COMPLETED
     assert instance.snapshot.variables == {"deadline": DEADLINE, "reminded": True}
@@ -48,7 +48,7 @@ def test_a_timer_waits_for_its_duration_then_for_a_date_computed_from_the_variab
 def test_a_computed_timer_that_is_not_a_date_stops_its_token(instance_of: InstanceOf) -> None:
     instance = instance_of("timer_catch")
     instance.start(deadline="next week")
-    step = instance.complete("cool_off")
+    step = instance.fire("cool_off")
 
     (incident,) = step.incidents
     assert (incident.kind, incident.element_id) == ("timer-invalid", "until_deadline")
