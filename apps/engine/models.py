@@ -281,6 +281,7 @@ class JobKind(models.TextChoices):
     TIMER = "timer"
     ASYNC_BEFORE = "async-before"
     ASYNC_AFTER = "async-after"
+    BOUNDARY_TIMER = "boundary-timer"
 
 
 class Job(models.Model):

@@ -48,8 +48,12 @@ class CompiledProcess:
         for flow in self.flows.values():
             if flow.condition is not None:
                 self.expressions[flow.condition] = compile_expression(flow.condition.text)
+        # A token at an activity may leave it by a boundary event too.
         self._successors: dict[str, tuple[str, ...]] = {
-            node_id: tuple(self.flows[flow_id].target for flow_id in node.outgoing)
+            node_id: (
+                *(self.flows[flow_id].target for flow_id in node.outgoing),
+                *(node.boundary_event_ids if isinstance(node, spec.Activity) else ()),
+            )
             for node_id, node in self.nodes.items()
         }
         self.reaches = lru_cache(maxsize=4096)(self._reaches)

@@ -16,7 +16,7 @@ from typing import Any
 
 from apps.engine.bpmn import spec
 from apps.engine.expressions import EvaluationError
-from apps.engine.runtime import loops
+from apps.engine.runtime import boundaries, loops
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TokenStopped, TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
@@ -88,6 +88,7 @@ class Run:
                     self.stop_with_incident(token, node, "step-limit", message)
                     continue
                 try:
+                    boundaries.subscribe(self, token, node)
                     behaviour_for(node)(self, token, node)
                 except TokenStopped as stop:
                     self.stop_with_incident(token, node, stop.kind, stop.message)
@@ -180,6 +181,7 @@ class Run:
         """End the token's activity and send it (and copies of it) along ``flow_ids``; with
         ``asyncAfter``, only once a job has continued it (along the flows chosen now)."""
         self.end_activity(token)
+        boundaries.unsubscribe(self, token)
         token.data.pop("locals", None)
         node = self.process.nodes.get(token.element_id)
         if node is not None and node.extensions.async_after and not token.data.pop("async_after_passed", False):
@@ -215,6 +217,7 @@ class Run:
     def cancel_token(self, token: Token) -> None:
         """Remove ``token``: its open activity ends as cancelled and what it waited for is withdrawn."""
         self.end_activity(token, state="cancelled")
+        boundaries.unsubscribe(self, token)
         if token.data.get("wait"):
             self.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
         loops.instance_cancelled(self, token)
@@ -367,6 +370,22 @@ def continue_job(
             run.activity_done(token, node)
         except TokenStopped as stop:
             run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()
+
+
+def fire_boundary(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    boundary_id: str,
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """The boundary event ``boundary_id`` of the activity that ``token_id`` holds is triggered."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    boundaries.fire(run, token_id, boundary_id)
     return run.settle()
 
 

@@ -51,12 +51,15 @@ class Snapshot:
 
 def halted(tokens: Iterable[Token]) -> bool:
     """Whether nothing can move these tokens on but an operator: at least one is stopped by an
-    incident and none waits for anything from outside (a task, a message, a called instance).
+    incident, none waits for anything from outside (a task, a message, a called instance, a job)
+    and no boundary event is subscribed.
 
     Joining, subprocess and multi-instance tokens move only when the tokens they wait for do.
     """
     stopped = False
     for token in tokens:
+        if token.data.get("boundaries"):
+            return False  # a boundary event of its activity can still fire
         if token.state is TokenState.WAITING:
             wait = token.data.get("wait")
             if wait != "incident":

@@ -45,13 +45,13 @@ def involved(instance: ProcessInstance, step: Step) -> bool:
 def follow_up(
     instance: ProcessInstance, step: Step, *, now: datetime, actor: str, handlers: Mapping[str, Handler] | None
 ) -> None:
-    cancelled = {wait.token_id for wait in step.cancelled_waits}
+    cancelled = {(wait.token_id, wait.element_id) for wait in step.cancelled_waits if wait.kind == CALL}
     for wait in step.cancelled_waits:
         if wait.kind == CALL:
             for child in ProcessInstance.objects.filter(parent=instance, parent_token_id=uuid.UUID(wait.token_id)):
                 cancel_tree(child, now=now, actor=actor)
     for wait in step.waits:
-        if wait.kind == CALL and wait.token_id not in cancelled:
+        if wait.kind == CALL and (wait.token_id, wait.element_id) not in cancelled:
             _start_child(instance, wait, now=now, actor=actor, handlers=handlers)
     if instance.parent_id is not None and step.outcome in (Outcome.COMPLETED, Outcome.TERMINATED):
         _return_to_parent(instance, now=now, actor=actor, handlers=handlers)

@@ -26,7 +26,7 @@ from uuid6 import uuid7
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import Incident, InstanceState, Job, ProcessInstance
+from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance
 from apps.engine.services import wakeup
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -113,19 +113,24 @@ def _apply(claimed: Claimed) -> Ran:
     job.delete()
     now = clock.now()
     try:
-        step = runtime.continue_job(
-            compiled_process(instance.definition),
-            load_snapshot(instance),
-            str(job.token_id),
-            job.kind,
-            now=now,
-            new_id=lambda: str(uuid7()),
-            handlers=registered_handlers(),
-        )
+        process, snapshot, token_id = compiled_process(instance.definition), load_snapshot(instance), str(job.token_id)
+        handlers = registered_handlers()
+        if job.kind == JobKind.BOUNDARY_TIMER:
+            step = runtime.fire_boundary(
+                process, snapshot, token_id, job.element_id, now=now, new_id=_new_id, handlers=handlers
+            )
+        else:
+            step = runtime.continue_job(
+                process, snapshot, token_id, job.kind, now=now, new_id=_new_id, handlers=handlers
+            )
     except runtime.TriggerRejected:
         return Ran.GONE  # the token moved on without it (an operator's modification)
     write_step(instance, step, now=now)
     return Ran.APPLIED
+
+
+def _new_id() -> str:
+    return str(uuid7())
 
 
 def _fenced(claimed: Claimed) -> Job | None:

@@ -262,15 +262,16 @@ def _apply_to_row(instance: ProcessInstance, step: Step, now: datetime) -> None:
 
 def _announce(instance: ProcessInstance, step: Step) -> None:
     instance_id = str(instance.id)
-    cancelled = {wait.token_id for wait in step.cancelled_waits}
-    created = {wait.token_id for wait in step.waits}
+    # A task created and withdrawn within the step (a terminate end event) is announced neither way.
+    cancelled = {(wait.token_id, wait.element_id) for wait in step.cancelled_waits if wait.kind == "user-task"}
+    created = {(wait.token_id, wait.element_id) for wait in step.waits if wait.kind == "user-task"}
     for wait in step.waits:
-        if wait.kind == "user-task" and wait.token_id not in cancelled:
+        if wait.kind == "user-task" and (wait.token_id, wait.element_id) not in cancelled:
             hooks.announce(
                 hooks.USER_TASK_CREATED, instance_id, token_id=wait.token_id, element_id=wait.element_id, **wait.details
             )
     for wait in step.cancelled_waits:
-        if wait.kind == "user-task" and wait.token_id not in created:
+        if wait.kind == "user-task" and (wait.token_id, wait.element_id) not in created:
             hooks.announce(hooks.USER_TASK_CANCELLED, instance_id, token_id=wait.token_id, element_id=wait.element_id)
     if step.outcome is not None:
         hooks.announce(hooks.INSTANCE_ENDED, instance_id, state=instance.state, outcome=step.outcome.value)

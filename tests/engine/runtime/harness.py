@@ -51,6 +51,13 @@ def token_at(snapshot: Snapshot, element_id: str) -> str:
     return found[0]
 
 
+def subscriber_of(snapshot: Snapshot, boundary_id: str) -> str:
+    """The id of the token whose running activity has the boundary event ``boundary_id``."""
+    found = [token.id for token in snapshot.tokens.values() if boundary_id in token.data.get("boundaries", ())]
+    assert len(found) == 1, f"Expected one activity with {boundary_id!r}, found {len(found)}."
+    return found[0]
+
+
 @dataclass
 class Instance:
     """An instance driven in memory; ``visited`` and ``steps`` accumulate over triggers."""
@@ -87,6 +94,19 @@ class Instance:
     def fire(self, element_id: str) -> Step:
         """Run the job the token at ``element_id`` waits for (a timer, an async continuation)."""
         return self.fire_token(token_at(self.snapshot, element_id))
+
+    def fire_boundary(self, boundary_id: str) -> Step:
+        """Trigger the boundary event ``boundary_id`` of the running activity it is attached to."""
+        step = runtime.fire_boundary(
+            self.process,
+            self.snapshot,
+            subscriber_of(self.snapshot, boundary_id),
+            boundary_id,
+            now=NOW,
+            new_id=self._new_id,
+            handlers=self.handlers,
+        )
+        return self._apply(step)
 
     def fire_token(self, token_id: str) -> Step:
         kind = self.snapshot.tokens[token_id].data["wait"]
@@ -212,12 +232,17 @@ class StoredInstance:
         return self.fire_token(token_at(self.snapshot, element_id))
 
     def fire_token(self, token_text: str) -> Step:
-        token_id = uuid.UUID(token_text)
+        return self._run_job(Job.objects.filter(token_id=uuid.UUID(token_text)))
+
+    def fire_boundary(self, boundary_id: str) -> Step:
+        token_id = uuid.UUID(subscriber_of(self.snapshot, boundary_id))
+        return self._run_job(Job.objects.filter(token_id=token_id, element_id=boundary_id))
+
+    def _run_job(self, rows: Any) -> Step:
+        """Lease the one job in ``rows`` as a worker's claim would, and run it through the job service."""
         lease = uuid.uuid4()
-        Job.objects.filter(token_id=token_id).update(
-            lock_owner=ACTOR, lock_token=lease, locked_until=clock.now() + jobs.LEASE
-        )
-        (job_id,) = Job.objects.filter(token_id=token_id).values_list("id", flat=True)
+        rows.update(lock_owner=ACTOR, lock_token=lease, locked_until=clock.now() + jobs.LEASE)
+        (job_id,) = rows.values_list("id", flat=True)
         return self._trigger(lambda: jobs.run_job(jobs.Claimed(job_id, lease)))
 
     def _started(self) -> uuid.UUID:

@@ -1,0 +1,64 @@
+"""Boundary events: subscribed while the activity they are attached to runs.
+
+A token entering an activity subscribes its boundary events (for a timer, a job row due when
+the timer is); leaving the activity, or being cancelled, withdraws them. The subscriptions
+are kept with the token (``boundaries``). A multi-instance activity's boundary events belong
+to its body, a looping activity's to the whole loop.
+
+When one fires: an interrupting event cancels the activity (and everything inside a
+subprocess, or the instance a call activity called) and the token goes on from the event; a
+non-interrupting one sends a new token from the event and leaves the activity running.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from apps.engine.bpmn import spec
+from apps.engine.runtime import timers
+from apps.engine.runtime.errors import TriggerRejected
+from apps.engine.runtime.flows import outgoing_after_activity
+from apps.engine.runtime.state import Token, TokenState
+from apps.engine.runtime.step import Wait
+
+if TYPE_CHECKING:
+    from apps.engine.runtime.interpreter import Run
+
+BOUNDARY_TIMER = "boundary-timer"
+
+
+def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
+    """Subscribe the boundary events of the activity ``token`` enters (once, not per loop or instance)."""
+    if not isinstance(node, spec.Activity) or not node.boundary_event_ids:
+        return
+    if "boundaries" in token.data or "instance" in token.data:
+        return
+    token.data["boundaries"] = list(node.boundary_event_ids)
+    for boundary_id in node.boundary_event_ids:
+        boundary = cast("spec.BoundaryEvent", run.process.nodes[boundary_id])
+        (timer,) = boundary.event_definitions  # validation lets only single timers through
+        due = timers.due_at(run, token, boundary, cast("spec.TimerEventDefinition", timer))
+        run.step.waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id, {"due_at": due.isoformat()}))
+
+
+def unsubscribe(run: Run, token: Token) -> None:
+    """The activity ended or was cancelled: its boundary events no longer fire."""
+    for boundary_id in token.data.pop("boundaries", ()):
+        run.step.cancelled_waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id))
+
+
+def fire(run: Run, token_id: str, boundary_id: str) -> None:
+    """The boundary event ``boundary_id`` of the activity held by ``token_id`` is triggered."""
+    token = run.tokens.get(token_id)
+    if token is None or boundary_id not in token.data.get("boundaries", ()):
+        raise TriggerRejected("token-not-waiting", f"No running activity has the boundary event {boundary_id!r}.")
+    boundary = cast("spec.BoundaryEvent", run.process.nodes[boundary_id])
+    token.data["boundaries"].remove(boundary_id)  # a date or a duration fires once; its job is done
+    if boundary.cancel_activity:
+        if token.state in (TokenState.SCOPE, TokenState.MULTI):
+            run.remove_scope_contents(token.id)
+        run.cancel_token(token)  # withdraws the activity's wait and its other boundary events
+    event_token = Token(run.new_id(), boundary_id, token.scope_id, TokenState.WAITING)
+    run.tokens[event_token.id] = event_token
+    run.begin_activity(event_token, boundary)
+    run.leave(event_token, outgoing_after_activity(run, boundary, event_token))
