@@ -282,6 +282,7 @@ class JobKind(models.TextChoices):
     ASYNC_BEFORE = "async-before"
     ASYNC_AFTER = "async-after"
     BOUNDARY_TIMER = "boundary-timer"
+    TIMER_START = "timer-start"
 
 
 class Job(models.Model):
@@ -293,10 +294,17 @@ class Job(models.Model):
     the schema the row lives in."""
 
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
-    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="jobs", db_index=False)
-    token_id = models.UUIDField()
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs", db_index=False
+    )
+    token_id = models.UUIDField(null=True, blank=True)
+    # A timer start event's job belongs to its definition, not to an instance.
+    definition = models.ForeignKey(
+        ProcessDefinition, null=True, blank=True, on_delete=models.CASCADE, related_name="start_jobs", db_index=False
+    )
     element_id = models.CharField(max_length=255)
     kind = models.CharField(max_length=32, choices=JobKind.choices)
+    fired = models.PositiveIntegerField(default=0, help_text="Occurrences of a repeating start timer so far")
     due_at = models.DateTimeField()
     lock_owner = models.CharField(max_length=255, blank=True)
     lock_token = models.UUIDField(null=True, blank=True)
@@ -309,6 +317,7 @@ class Job(models.Model):
         indexes = [
             models.Index(fields=["due_at"], name="engine_job_due"),
             models.Index(fields=["instance"], name="engine_job_instance"),
+            models.Index(fields=["definition"], name="engine_job_definition", condition=Q(definition__isnull=False)),
         ]
 
     def __str__(self) -> str:

@@ -29,9 +29,9 @@ def tenants_with_due_jobs() -> list[str]:
         quoted = connection.ops.quote_name(schema)
         probes.append(
             f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.engine_job AS job "  # noqa: S608 - quoted schema names
-            f"JOIN {quoted}.engine_processinstance AS instance ON instance.id = job.instance_id "
+            f"LEFT JOIN {quoted}.engine_processinstance AS instance ON instance.id = job.instance_id "
             f"WHERE job.due_at <= {now_sql} AND (job.locked_until IS NULL OR job.locked_until < {now_sql}) "
-            "AND job.attempts < %s AND instance.state = %s)"
+            "AND job.attempts < %s AND (job.instance_id IS NULL OR instance.state = %s))"
         )
         parameters += [schema, *now_parameters, *now_parameters, MAX_ATTEMPTS, InstanceState.ACTIVE]
     with schema_context(public), connection.cursor() as cursor:

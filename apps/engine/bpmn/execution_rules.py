@@ -7,9 +7,11 @@ run differently from what it says is worse than refusing it.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import isodate
 
+from apps.engine.bpmn import timer_text
 from apps.engine.bpmn.checking import Compile, ProcessCheck, describe_scope
 from apps.engine.bpmn.problems import Problem, error, warning
 from apps.engine.bpmn.spec import (
@@ -211,17 +213,13 @@ def check_timers(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
             if definition.timer_type is None:
                 message = f"The {describe_node(node)} '{node.id}' has no timeDate, timeDuration or timeCycle."
                 yield error("timer-invalid", message, node.id, definition.line or node.line)
-            elif isinstance(definition.value, str) and definition.timer_type in ("date", "duration"):
-                parse = isodate.parse_duration if definition.timer_type == "duration" else _parse_moment
+            elif isinstance(definition.value, str):
                 try:
-                    parse(definition.value)
-                except (isodate.ISO8601Error, ValueError) as problem:
+                    timer_text.schedule(definition.timer_type, definition.value, datetime.now(UTC))
+                except (isodate.ISO8601Error, ValueError, KeyError) as problem:
+                    kind = "cycle (ISO 8601 repetitions or cron)" if definition.timer_type == "cycle" else "ISO 8601"
                     message = (
                         f"The {describe_node(node)} '{node.id}' has the {definition.timer_type} "
-                        f"'{excerpt(definition.value)}', which is not ISO 8601: {problem}"
+                        f"'{excerpt(definition.value)}', which is not a valid {kind}: {problem}"
                     )
                     yield error("timer-invalid", message, node.id, definition.line or node.line)
-
-
-def _parse_moment(text: str) -> object:
-    return isodate.parse_datetime(text) if "T" in text else isodate.parse_date(text)

@@ -123,6 +123,8 @@ def _event_support(event: Event) -> Support:
     if isinstance(definition, TimerEventDefinition) and isinstance(event, IntermediateCatchEvent):
         # A catch event waits once: a date or a duration (a cycle repeats, which only start and boundary events do).
         return Support.EXECUTABLE if definition.timer_type in ("date", "duration") else Support.UNSUPPORTED
+    if isinstance(definition, TimerEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:
+        return Support.EXECUTABLE if definition.timer_type is not None else Support.UNSUPPORTED
     if isinstance(definition, TimerEventDefinition) and isinstance(event, BoundaryEvent):
         return Support.EXECUTABLE if definition.timer_type in ("date", "duration") else Support.NOT_YET
     return EVENT_DEFINITION_SUPPORT.get(type(definition), Support.UNSUPPORTED)

@@ -308,14 +308,17 @@ def start(
     now: datetime,
     new_id: Callable[[], str],
     handlers: Mapping[str, ServiceHandler] | None = None,
+    start_event_id: str | None = None,
 ) -> Step:
-    """Start an instance at the process's none start event with ``variables``."""
+    """Start an instance with ``variables`` at the process's none start event, or at the start
+    event ``start_event_id`` (a timer's)."""
     run = Run(process, Snapshot(), now=now, new_id=new_id, handlers=handlers)
     run.set_variables(variables, from_trigger=True)
-    start_ids = process.start_node_ids(None)
+    start_ids = process.start_node_ids(None) if start_event_id is None else (start_event_id,)
     if len(start_ids) != 1:
         raise TriggerRejected("no-start-event", f"The process {process.spec.id!r} has no single none start event.")
-    run.arrive(Token(new_id(), start_ids[0], None, TokenState.WAITING), start_ids[0])
+    start_node = process.nodes[start_ids[0]]
+    run.arrive(Token(new_id(), start_node.id, None, TokenState.WAITING), start_node.id)
     return run.settle()
 
 

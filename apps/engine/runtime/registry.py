@@ -49,6 +49,8 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
     if isinstance(node, spec.Event) and node.event_definitions and not isinstance(node, spec.EndEvent):
         if isinstance(node, spec.IntermediateCatchEvent) and _only_timer(node):
             return events.enter_timer_catch
+        if isinstance(node, spec.StartEvent) and _only_timer(node):
+            return events.enter_pass_through_event  # its timer fired: that started the instance
         return _not_yet(f"a {node.event_definitions[0].kind} event")
     behaviour = BEHAVIOURS.get(type(node))
     if behaviour is None:

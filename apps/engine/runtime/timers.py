@@ -1,14 +1,15 @@
-"""When a timer is due: ISO 8601 dates and durations, written in the model or computed by an
-expression from the variables (isodate parses them; a date without a zone is UTC)."""
+"""When a timer in an instance is due: its text, written in the model or computed by an
+expression from the variables, read by ``bpmn.timer_text``."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import isodate
 
 from apps.engine.bpmn import spec
+from apps.engine.bpmn.timer_text import moment
 from apps.engine.runtime.errors import TokenStopped
 
 if TYPE_CHECKING:
@@ -24,21 +25,11 @@ def due_at(run: Run, token: Token, node: spec.FlowNode, timer: spec.TimerEventDe
         raise TokenStopped("timer-invalid", f"The timer of {node.id!r} gave {value!r}, not ISO 8601 text.")
     try:
         if timer.timer_type == "date":
-            return _moment(text)
+            return moment(text)
         if timer.timer_type == "duration":
-            moment: datetime = run.now + isodate.parse_duration(text)
-            return moment
+            later: datetime = run.now + isodate.parse_duration(text)
+            return later
     except (isodate.ISO8601Error, ValueError, OverflowError) as error:
         message = f"The timer of {node.id!r}: {text!r} is not a {timer.timer_type}: {error}"
         raise TokenStopped("timer-invalid", message) from error
     raise TokenStopped("timer-invalid", f"The timer of {node.id!r} has a {timer.timer_type or 'missing'} definition.")
-
-
-def _moment(text: str) -> datetime:
-    """A date-time (or a date, at midnight); without a zone, UTC."""
-    if "T" in text:
-        moment: datetime = isodate.parse_datetime(text)
-    else:
-        day: date = isodate.parse_date(text)
-        moment = datetime(day.year, day.month, day.day)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -11,6 +11,7 @@ from django.db.models import Max
 from apps.engine.bpmn import Problem, has_errors, parse_definitions, validate
 from apps.engine.expressions import compile_expression, compile_script
 from apps.engine.models import Deployment, ProcessDefinition
+from apps.engine.services.start_timers import StartTimerInvalid, schedule_start_timers
 
 
 class DeploymentRefused(Exception):
@@ -62,6 +63,10 @@ def deploy(xml: bytes, *, name: str = "", deployed_by: str = "") -> DeployResult
                 name=name, source_xml=xml.decode("utf-8"), checksum=checksum, deployed_by=deployed_by
             )
             stored = [_next_version(deployment, process.id, process.name or "") for process in executable]
+            for definition, process in zip(stored, executable, strict=True):
+                schedule_start_timers(definition, process)
+    except StartTimerInvalid as invalid:
+        raise DeploymentRefused((invalid.problem,)) from invalid
     except IntegrityError:
         # Another request deployed the same XML, or a version of the same key, at the same moment.
         existing = Deployment.objects.filter(checksum=checksum).first()

@@ -40,8 +40,10 @@ def start_instance(
     started_by: str = "",
     handlers: Mapping[str, Handler] | None = None,
     idempotency_key: str | None = None,
+    start_event_id: str | None = None,
 ) -> ProcessInstance:
-    """Create an instance of ``definition`` and run it until every token waits or ends.
+    """Create an instance of ``definition`` and run it until every token waits or ends; it starts
+    at the none start event, or at ``start_event_id`` (a timer start event that fired).
 
     With ``idempotency_key``, a key seen before returns the instance that key started
     (see ``was_replayed``) and starts nothing.
@@ -51,14 +53,14 @@ def start_instance(
         if earlier is not None:
             return earlier
         try:
-            return _start(definition, variables, business_key, started_by, handlers, idempotency_key)
+            return _start(definition, variables, business_key, started_by, handlers, idempotency_key, start_event_id)
         except IntegrityError:
             # The same key raced in from another request, which committed first.
             raced = _started_with(idempotency_key)
             if raced is None:
                 raise
             return raced
-    return _start(definition, variables, business_key, started_by, handlers, None)
+    return _start(definition, variables, business_key, started_by, handlers, None, start_event_id)
 
 
 def _started_with(idempotency_key: str) -> ProcessInstance | None:
@@ -81,6 +83,7 @@ def _start(
     started_by: str,
     handlers: Mapping[str, Handler] | None,
     idempotency_key: str | None,
+    start_event_id: str | None,
 ) -> ProcessInstance:
     process = compiled_process(definition)
     now = clock.now()
@@ -99,6 +102,7 @@ def _start(
             now=now,
             new_id=_new_id,
             handlers=handlers if handlers is not None else registered_handlers(),
+            start_event_id=start_event_id,
         )
         write_step(instance, step, now=now, actor=started_by, handlers=handlers, new=True)
         if idempotency_key:

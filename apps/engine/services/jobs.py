@@ -27,8 +27,9 @@ from uuid6 import uuid7
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance
-from apps.engine.services import wakeup
+from apps.engine.services import start_timers, wakeup
 from apps.engine.services.compiled import compiled_process
+from apps.engine.services.instances import start_instance
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
 logger = logging.getLogger(__name__)
@@ -59,10 +60,10 @@ def claim_due_jobs(owner: str, limit: int, lease: timedelta = LEASE) -> list[Cla
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {job} SET lock_owner = %s, lock_token = %s, locked_until = {now_sql} + %s "  # noqa: S608
-            f"WHERE id IN (SELECT due.id FROM {job} AS due JOIN {instance} AS instance "
+            f"WHERE id IN (SELECT due.id FROM {job} AS due LEFT JOIN {instance} AS instance "
             "ON instance.id = due.instance_id "
             f"WHERE due.due_at <= {now_sql} AND (due.locked_until IS NULL OR due.locked_until < {now_sql}) "
-            "AND due.attempts < %s AND instance.state = %s "
+            "AND due.attempts < %s AND (due.instance_id IS NULL OR instance.state = %s) "
             "ORDER BY due.due_at LIMIT %s FOR UPDATE OF due SKIP LOCKED) "
             "RETURNING id",
             [
@@ -100,7 +101,9 @@ def run_due_jobs(owner: str, limit: int) -> int:
 
 
 def _apply(claimed: Claimed) -> Ran:
-    instance_id = Job.objects.filter(id=claimed.id).values_list("instance_id", flat=True).first()
+    kind, instance_id = Job.objects.filter(id=claimed.id).values_list("kind", "instance_id").first() or (None, None)
+    if kind == JobKind.TIMER_START:
+        return _start_by_timer(claimed)
     if instance_id is None:
         return Ran.GONE
     instance = lock_instance(instance_id)
@@ -126,6 +129,26 @@ def _apply(claimed: Claimed) -> Ran:
     except runtime.TriggerRejected:
         return Ran.GONE  # the token moved on without it (an operator's modification)
     write_step(instance, step, now=now)
+    return Ran.APPLIED
+
+
+def _start_by_timer(claimed: Claimed) -> Ran:
+    """A timer start event fired: move its job to the next occurrence (or drop it), start an instance."""
+    job = _fenced(claimed)
+    if job is None:
+        return Ran.GONE if not Job.objects.filter(id=claimed.id).exists() else Ran.LEASE_LOST
+    definition = job.definition
+    assert definition is not None  # noqa: S101 - a start timer's job names its definition
+    now = clock.now()
+    node = compiled_process(definition).nodes[job.element_id]
+    following, fired = start_timers.next_occurrence(node, job.due_at, job.fired + 1, now)
+    if following is None:
+        job.delete()
+    else:
+        Job.objects.filter(id=job.id).update(
+            due_at=following, fired=fired, lock_owner="", lock_token=None, locked_until=None
+        )
+    start_instance(definition, {}, started_by="timer", start_event_id=job.element_id)
     return Ran.APPLIED
 
 
@@ -155,7 +178,7 @@ def _release_failed(claimed: Claimed, error: Exception) -> Ran:
         job.lock_owner, job.lock_token, job.locked_until = "", None, None
         job.due_at = clock.now() + RETRY_DELAY * job.attempts
         job.save(update_fields=["attempts", "last_error", "lock_owner", "lock_token", "locked_until", "due_at"])
-        if job.attempts >= MAX_ATTEMPTS:
+        if job.attempts >= MAX_ATTEMPTS and job.instance_id is not None:  # a start timer has no instance to flag
             Incident.objects.create(
                 instance_id=job.instance_id,
                 token_id=job.token_id,

@@ -1,0 +1,81 @@
+"""Reading timer texts: ISO 8601 dates, durations and repeating cycles, and cron expressions.
+
+Deploying checks the texts written in a model with these; the interpreter computes due times
+with them (isodate and croniter read the texts; a date without a zone is UTC).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+import isodate
+from croniter import croniter
+
+
+def moment(text: str) -> datetime:
+    """A date-time (or a date, at midnight); without a zone, UTC."""
+    if "T" in text:
+        moment: datetime = isodate.parse_datetime(text)
+    else:
+        day: date = isodate.parse_date(text)
+        moment = datetime(day.year, day.month, day.day)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a start timer fires: once (a date, or a duration from when it was scheduled), or on
+    a cycle: ISO 8601 repetitions (``R5/PT10M``, ``R/PT1H``, ``R3/2026-12-01T09:00:00Z/P1D``) or
+    a cron expression (five fields, or Quartz's six or seven with seconds first, as Camunda
+    models write them)."""
+
+    first: datetime
+    interval: timedelta | isodate.Duration | None = None
+    repetitions: int | None = None  # None: for ever
+    cron: str | None = None
+
+    def after(self, due: datetime, fired: int) -> datetime | None:
+        """The next time after the occurrence ``due``, the ``fired``-th; None when there is none."""
+        if self.repetitions is not None and fired >= self.repetitions:
+            return None
+        if self.cron is not None:
+            return _cron(self.cron, due).get_next(datetime)  # type: ignore[no-any-return]
+        if self.interval is not None:
+            later: datetime = due + self.interval
+            return later
+        return None
+
+
+def schedule(timer_type: str | None, text: str, now: datetime) -> Schedule:
+    """Read a start timer's text; ``ValueError`` (or an isodate error) when it is not valid."""
+    text = text.strip()
+    if timer_type == "date":
+        return Schedule(moment(text))
+    if timer_type == "duration":
+        return Schedule(now + isodate.parse_duration(text))
+    if timer_type != "cycle":
+        raise ValueError("no timeDate, timeDuration or timeCycle")
+    if not text.startswith("R"):
+        return Schedule(_cron(text, now).get_next(datetime), cron=text)
+    parts = text.split("/")
+    count = parts[0][1:]
+    repetitions = int(count) if count else None
+    if repetitions is not None and repetitions < 1:
+        raise ValueError(f"{parts[0]!r} repeats less than once")
+    if len(parts) == 2:
+        interval = isodate.parse_duration(parts[1])
+        return Schedule(now + interval, interval, repetitions)
+    if len(parts) == 3:
+        interval = isodate.parse_duration(parts[2])
+        return Schedule(moment(parts[1]), interval, repetitions)
+    raise ValueError("a repeating cycle is R[n]/duration or R[n]/start/duration")
+
+
+def _cron(text: str, start: datetime) -> croniter:
+    fields = text.split()
+    if len(fields) == 5:
+        return croniter(text, start)
+    if len(fields) in (6, 7):  # Quartz: seconds first, and a year we do not read
+        return croniter(" ".join(fields[:6]), start, second_at_beginning=True)
+    raise ValueError(f"a cron expression has 5, 6 or 7 fields, not {len(fields)}")

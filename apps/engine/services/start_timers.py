@@ -1,0 +1,73 @@
+"""Timer start events: a job row per event of the newest version of a process, firing a new
+instance at each occurrence.
+
+Deploying a new version replaces the start timers of the versions before it, as in Camunda 7;
+deploying identical XML again changes nothing. An occurrence missed while no worker ran (the
+platform down over a cycle's hour) fires once when the job is next claimed; the occurrences
+between are skipped, and count against a cycle's repetitions.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import isodate
+
+from apps.engine import clock
+from apps.engine.bpmn import spec, timer_text
+from apps.engine.bpmn.problems import Problem, error
+from apps.engine.expressions import EvaluationError, compile_expression
+from apps.engine.models import Job, JobKind, ProcessDefinition
+
+
+class StartTimerInvalid(Exception):
+    """A start timer's expression gave no valid date, duration or cycle; ``problem`` says which."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+def schedule_start_timers(definition: ProcessDefinition, process: spec.ProcessSpec) -> None:
+    """Caller holds the deployment's transaction. Replace the key's start timers with this version's."""
+    Job.objects.filter(kind=JobKind.TIMER_START, definition__key=definition.key).delete()
+    now = clock.now()
+    for node_id in process.start_node_ids:
+        node = process.nodes[node_id]
+        timer = _timer_of(node)
+        if timer is not None:
+            first = _schedule(node, timer, now).first
+            Job.objects.create(definition=definition, element_id=node_id, kind=JobKind.TIMER_START, due_at=first)
+
+
+def next_occurrence(node: spec.FlowNode, due: datetime, fired: int, now: datetime) -> tuple[datetime | None, int]:
+    """After the ``fired``-th occurrence (at ``due``) fired: the next one after ``now``, and how
+    many occurrences count as fired by then."""
+    timer = _timer_of(node)
+    assert timer is not None  # noqa: S101 - the job was made for this start event
+    schedule = _schedule(node, timer, now)
+    following = schedule.after(due, fired)
+    while following is not None and following <= now:  # missed while nothing ran: skipped
+        fired += 1
+        following = schedule.after(following, fired)
+    return following, fired
+
+
+def _timer_of(node: spec.FlowNode) -> spec.TimerEventDefinition | None:
+    if isinstance(node, spec.StartEvent) and len(node.event_definitions) == 1:
+        definition = node.event_definitions[0]
+        return definition if isinstance(definition, spec.TimerEventDefinition) else None
+    return None
+
+
+def _schedule(node: spec.FlowNode, timer: spec.TimerEventDefinition, now: datetime) -> timer_text.Schedule:
+    """The timer's schedule; an expression is evaluated without variables (there is no instance yet)."""
+    try:
+        value = timer.value
+        text = compile_expression(value.text).evaluate({}, now=now) if isinstance(value, spec.Expression) else value
+        if not isinstance(text, str):
+            raise ValueError(f"it gave {text!r}, not text")
+        return timer_text.schedule(timer.timer_type, text, now)
+    except (EvaluationError, isodate.ISO8601Error, ValueError, KeyError) as problem:
+        message = f"The timer start event '{node.id}' has no valid {timer.timer_type}: {problem}"
+        raise StartTimerInvalid(error("timer-invalid", message, node.id, timer.line or node.line)) from problem
