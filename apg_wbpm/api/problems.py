@@ -34,6 +34,8 @@ class ProblemCode(StrEnum):
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
     CONFLICT = "conflict"
     MODEL_INVALID = "model_invalid"
+    MESSAGE_NOT_CORRELATED = "message_not_correlated"
+    MESSAGE_AMBIGUOUS = "message_ambiguous"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     THROTTLED = "throttled"
     SERVER_ERROR = "server_error"
@@ -59,6 +61,22 @@ class ModelInvalid(exceptions.APIException):
         self.problem_extra = {"problems": problems}
 
 
+class MessageNotCorrelated(exceptions.APIException):
+    """Nothing waits for the message and no process starts with it; nothing changed."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "Nothing waits for this message."
+    default_code = ProblemCode.MESSAGE_NOT_CORRELATED.value
+
+
+class MessageAmbiguous(exceptions.APIException):
+    """Several waits match a message meant for one; nothing changed."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Several waits match this message."
+    default_code = ProblemCode.MESSAGE_AMBIGUOUS.value
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than this server accepts."
@@ -80,6 +98,8 @@ _CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
     (Conflict, ProblemCode.CONFLICT, "Conflict"),
     (PayloadTooLarge, ProblemCode.PAYLOAD_TOO_LARGE, "Payload too large"),
     (ModelInvalid, ProblemCode.MODEL_INVALID, "The model is not valid"),
+    (MessageNotCorrelated, ProblemCode.MESSAGE_NOT_CORRELATED, "The message matched nothing"),
+    (MessageAmbiguous, ProblemCode.MESSAGE_AMBIGUOUS, "The message matches several waits"),
 ]
 
 # Token errors raised by authentication carry their own codes; these stay stable.

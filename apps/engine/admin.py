@@ -87,3 +87,10 @@ class JobAdmin(ReadOnlyAdmin):
     list_display = ("kind", "element_id", "instance", "due_at", "lock_owner", "locked_until", "attempts")
     list_filter = ("kind",)
     show_full_result_count = False
+
+
+@admin.register(models.MessageSubscription)
+class MessageSubscriptionAdmin(ReadOnlyAdmin):
+    list_display = ("message_name", "correlation_key", "element_id", "instance", "definition", "created_at")
+    search_fields = ("message_name", "correlation_key")
+    show_full_result_count = False

@@ -322,3 +322,42 @@ class Job(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.element_id}, due {self.due_at:%Y-%m-%d %H:%M:%S}"
+
+
+class MessageSubscription(models.Model):
+    """A receive task or message catch event waiting for a message (with ``instance``), or a
+    message start event of the newest version of a process (with ``definition``)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="subscriptions", db_index=False
+    )
+    token_id = models.UUIDField(null=True, blank=True)
+    definition = models.ForeignKey(
+        ProcessDefinition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    element_id = models.CharField(max_length=255)
+    message_name = models.CharField(max_length=255)
+    correlation_key = models.CharField(max_length=255, blank=True, help_text="Empty: the message declares none")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["message_name", "correlation_key"], name="engine_subscription_message"),
+            models.Index(fields=["instance"], name="engine_subscription_instance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_name} at {self.element_id}"
+
+
+class ReceivedMessage(models.Model):
+    """A message delivered with a ``message_id``: a repeated delivery answers what the first did."""
+
+    message_id = models.CharField(max_length=255, primary_key=True)
+    name = models.CharField(max_length=255)
+    result = models.JSONField(default=dict)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.message_id})"

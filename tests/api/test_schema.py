@@ -24,6 +24,7 @@ OPERATIONS = {
     ("/api/v1/process-definitions/key/{key}/", "get"),
     ("/api/v1/process-definitions/key/{key}/start/", "post"),
     ("/api/v1/process-definitions/{id}/start/", "post"),
+    ("/api/v1/messages/", "post"),
     ("/api/v1/process-instances/", "get"),
     ("/api/v1/process-instances/{id}/", "get"),
     ("/api/v1/process-instances/{id}/suspend/", "post"),

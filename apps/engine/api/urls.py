@@ -2,11 +2,13 @@ from rest_framework.routers import SimpleRouter
 
 from apps.engine.api import views
 from apps.engine.api.external_tasks import ExternalTaskViewSet
+from apps.engine.api.messages import MessageViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("deployments", views.DeploymentViewSet, basename="deployment")
 router.register("process-definitions", views.DefinitionViewSet, basename="process-definition")
 router.register("process-instances", views.InstanceViewSet, basename="process-instance")
 router.register("external-tasks", ExternalTaskViewSet, basename="external-task")
+router.register("messages", MessageViewSet, basename="message")
 
 urlpatterns = router.urls

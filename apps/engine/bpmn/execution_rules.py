@@ -20,6 +20,8 @@ from apps.engine.bpmn.spec import (
     CallActivity,
     Expression,
     ExtensionConfig,
+    IntermediateCatchEvent,
+    MessageEventDefinition,
     MultiInstance,
     ProcessSpec,
     ReceiveTask,
@@ -170,9 +172,18 @@ def check_call_activities(scope: Scope, check: ProcessCheck) -> Iterator[Problem
 
 
 def check_receive_tasks(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """Receive tasks and message catch and start events must name the message they wait for."""
     for node in scope.nodes.values():
-        if isinstance(node, ReceiveTask) and not node.message_ref:
-            message = f"The receive task '{node.id}' names no message to wait for (messageRef)."
+        definitions: tuple[object, ...] = getattr(node, "event_definitions", ())
+        catches = isinstance(node, (IntermediateCatchEvent, StartEvent)) and len(definitions) == 1
+        if isinstance(node, ReceiveTask):
+            reference = node.message_ref
+        elif catches and isinstance(definitions[0], MessageEventDefinition):
+            reference = definitions[0].message_ref
+        else:
+            continue
+        if not reference:
+            message = f"The {describe_node(node)} '{node.id}' names no message to wait for (messageRef)."
             yield error("message-ref-missing", message, node.id, node.line)
 
 

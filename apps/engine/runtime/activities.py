@@ -84,8 +84,3 @@ def enter_user_task(run: Run, token: Token, node: spec.FlowNode) -> None:
         "form_key": settings.form_key,
     }
     run.wait(token, node, "user-task", details)
-
-
-def enter_receive_task(run: Run, token: Token, node: spec.ReceiveTask) -> None:
-    run.begin_activity(token, node)
-    run.wait(token, node, "message", {"message_ref": node.message_ref})

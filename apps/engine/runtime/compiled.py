@@ -26,8 +26,11 @@ class CompiledProcess:
         process: spec.ProcessSpec,
         compile_expression: Callable[[str], Evaluable],
         compile_script: Callable[[str], Runnable],
+        messages: Mapping[str, spec.Message] | None = None,
     ) -> None:
         self.spec = process
+        # The messages of the file, by id: what a message event or receive task waits for, by name.
+        self.messages: dict[str, spec.Message] = dict(messages or {})
         self.nodes: dict[str, spec.FlowNode] = dict(process.nodes)
         self.flows: dict[str, spec.SequenceFlow] = dict(process.flows)
         for subprocess in process.scopes.values():
@@ -48,6 +51,9 @@ class CompiledProcess:
         for flow in self.flows.values():
             if flow.condition is not None:
                 self.expressions[flow.condition] = compile_expression(flow.condition.text)
+        for message in self.messages.values():
+            if message.correlation_key is not None:
+                self.expressions[message.correlation_key] = compile_expression(message.correlation_key.text)
         # A token at an activity may leave it by a boundary event too.
         self._successors: dict[str, tuple[str, ...]] = {
             node_id: (

@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import activities, calls, events, gateways, loops, subprocesses
+from apps.engine.runtime import activities, calls, events, gateways, loops, messages, subprocesses
 from apps.engine.runtime.errors import TokenStopped
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ BEHAVIOURS: dict[type[spec.FlowNode], Behaviour] = {
     spec.SendTask: activities.enter_service_task,
     spec.BusinessRuleTask: activities.enter_service_task,
     spec.UserTask: activities.enter_user_task,
-    spec.ReceiveTask: activities.enter_receive_task,
+    spec.ReceiveTask: messages.enter_receive_task,
     spec.CallActivity: calls.enter_call_activity,
     spec.ExclusiveGateway: gateways.enter_exclusive_gateway,
     spec.ParallelGateway: gateways.enter_parallel_gateway,
@@ -49,8 +49,10 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
     if isinstance(node, spec.Event) and node.event_definitions and not isinstance(node, spec.EndEvent):
         if isinstance(node, spec.IntermediateCatchEvent) and _only_timer(node):
             return events.enter_timer_catch
-        if isinstance(node, spec.StartEvent) and _only_timer(node):
-            return events.enter_pass_through_event  # its timer fired: that started the instance
+        if isinstance(node, spec.StartEvent) and (_only_timer(node) or _only_message(node)):
+            return events.enter_pass_through_event  # its timer fired, or its message came: that started it
+        if isinstance(node, spec.IntermediateCatchEvent) and _only_message(node):
+            return messages.enter_message_catch
         return _not_yet(f"a {node.event_definitions[0].kind} event")
     behaviour = BEHAVIOURS.get(type(node))
     if behaviour is None:
@@ -65,3 +67,7 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
 
 def _only_timer(node: spec.Event) -> bool:
     return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.TimerEventDefinition)
+
+
+def _only_message(node: spec.Event) -> bool:
+    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.MessageEventDefinition)

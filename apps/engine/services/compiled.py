@@ -26,7 +26,9 @@ def compiled_process(definition: ProcessDefinition) -> CompiledProcess:
     definitions = parse_definitions(definition.deployment.source_xml.encode("utf-8")).definitions
     if definitions is None or definition.key not in definitions.processes:
         raise LookupError(f"The deployment of {definition} no longer parses to process {definition.key!r}.")
-    process = CompiledProcess(definitions.processes[definition.key], compile_expression, compile_script)
+    process = CompiledProcess(
+        definitions.processes[definition.key], compile_expression, compile_script, messages=definitions.messages
+    )
     with _lock:
         _cache[definition.id] = process
         while len(_cache) > CACHE_SIZE:

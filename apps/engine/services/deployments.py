@@ -11,7 +11,7 @@ from django.db.models import Max
 from apps.engine.bpmn import Problem, has_errors, parse_definitions, validate
 from apps.engine.expressions import compile_expression, compile_script
 from apps.engine.models import Deployment, ProcessDefinition
-from apps.engine.services.start_timers import StartTimerInvalid, schedule_start_timers
+from apps.engine.services.start_timers import StartTimerInvalid, schedule_start_timers, subscribe_start_messages
 
 
 class DeploymentRefused(Exception):
@@ -65,6 +65,7 @@ def deploy(xml: bytes, *, name: str = "", deployed_by: str = "") -> DeployResult
             stored = [_next_version(deployment, process.id, process.name or "") for process in executable]
             for definition, process in zip(stored, executable, strict=True):
                 schedule_start_timers(definition, process)
+                subscribe_start_messages(definition, process, definitions.messages)
     except StartTimerInvalid as invalid:
         raise DeploymentRefused((invalid.problem,)) from invalid
     except IntegrityError:

@@ -1,7 +1,8 @@
-"""Timer start events: a job row per event of the newest version of a process, firing a new
-instance at each occurrence.
+"""Start events of the newest version of a process that something other than a request
+triggers: timers (a job row per event, firing a new instance at each occurrence) and
+messages (a subscription row per event, which correlating the message finds).
 
-Deploying a new version replaces the start timers of the versions before it, as in Camunda 7;
+Deploying a new version replaces the start events of the versions before it, as in Camunda 7;
 deploying identical XML again changes nothing. An occurrence missed while no worker ran (the
 platform down over a cycle's hour) fires once when the job is next claimed; the occurrences
 between are skipped, and count against a cycle's repetitions.
@@ -9,6 +10,7 @@ between are skipped, and count against a cycle's repetitions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 import isodate
@@ -17,7 +19,7 @@ from apps.engine import clock
 from apps.engine.bpmn import spec, timer_text
 from apps.engine.bpmn.problems import Problem, error
 from apps.engine.expressions import EvaluationError, compile_expression
-from apps.engine.models import Job, JobKind, ProcessDefinition
+from apps.engine.models import Job, JobKind, MessageSubscription, ProcessDefinition
 
 
 class StartTimerInvalid(Exception):
@@ -26,6 +28,21 @@ class StartTimerInvalid(Exception):
     def __init__(self, problem: Problem) -> None:
         super().__init__(problem.message)
         self.problem = problem
+
+
+def subscribe_start_messages(
+    definition: ProcessDefinition, process: spec.ProcessSpec, messages: Mapping[str, spec.Message]
+) -> None:
+    """Caller holds the deployment's transaction. Replace the key's message start events with this version's."""
+    MessageSubscription.objects.filter(instance=None, definition__key=definition.key).delete()
+    for node_id in process.start_node_ids:
+        node = process.nodes[node_id]
+        definitions = getattr(node, "event_definitions", ())
+        if len(definitions) == 1 and isinstance(definitions[0], spec.MessageEventDefinition):
+            reference = definitions[0].message_ref or ""
+            message = messages.get(reference)
+            name = (message.name if message is not None else None) or reference
+            MessageSubscription.objects.create(definition=definition, element_id=node_id, message_name=name)
 
 
 def schedule_start_timers(definition: ProcessDefinition, process: spec.ProcessSpec) -> None:

@@ -22,6 +22,7 @@ from apps.engine.models import (
     InstanceState,
     Job,
     JobKind,
+    MessageSubscription,
     ProcessInstance,
     Token,
     VariableChange,
@@ -176,7 +177,7 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
     statements = []
     if step.cancelled_waits:
         cancelled = [uuid.UUID(wait.token_id) for wait in step.cancelled_waits]
-        for table in (ExternalTask._meta.db_table, Job._meta.db_table):
+        for table in (ExternalTask._meta.db_table, Job._meta.db_table, MessageSubscription._meta.db_table):
             statements.append((f"DELETE FROM {table} WHERE token_id = ANY(%s)", [cancelled]))  # noqa: S608
     due = [
         {
@@ -193,6 +194,21 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
     ]
     if due:
         statements += rows.table(Job).insert(due)
+    subscriptions = [
+        {
+            "id": uuid7(),
+            "instance_id": instance.id,
+            "token_id": uuid.UUID(wait.token_id),
+            "element_id": wait.element_id,
+            "message_name": wait.details["message_name"],
+            "correlation_key": wait.details.get("correlation_key") or "",
+            "created_at": now,
+        }
+        for wait in step.waits
+        if wait.kind == "message"
+    ]
+    if subscriptions:
+        statements += rows.table(MessageSubscription).insert(subscriptions)
     external = [
         {
             "id": uuid7(),

@@ -48,7 +48,6 @@ EXECUTABLE = {
     # camunda:field values, which handlers do not take. Potential owners name resources only.
     "C.1.0.bpmn": (
         [
-            ("unsupported-element", "StartEvent_1", 525),
             ("unsupported-feature", "archiveInvoice", 572),
             ("unsupported-feature", "archiveInvoice", 573),
             ("unsupported-feature", "archiveInvoice", 576),
@@ -73,7 +72,6 @@ EXECUTABLE = {
     # content, splits named but without conditions, timer and message boundary events.
     "C.3.0.bpmn": (
         [
-            ("unsupported-element", "_cc9778bd-edd8-4df2-ba15-56c310f90e62", 61),
             ("unsupported-feature", "_c73a5f4a-72f1-4e11-bb40-2f98da75fb9a", 75),
             ("unsupported-feature", "_c73a5f4a-72f1-4e11-bb40-2f98da75fb9a", 75),
             ("no-start-event", "_cd6f230f-13c3-4027-aa3e-57de601a1ab2", 244),
@@ -106,7 +104,6 @@ EXECUTABLE = {
             ("unsupported-element", "EndMessageEvent_Timeout", 113),
             ("unsupported-element", "StartErrorEvent_Timeout", 123),
             ("unsupported-element", "Activity_0vp33kx", 134),
-            ("unsupported-element", "StartMessageEvent_CancellationRequested", 135),
             ("unsupported-element", "EndMessageEvent_InformCustomer", 150),
             ("unsupported-element", "EndMessageEvent_InformOperations", 165),
             ("call-activity-unknown-key", "Activity_ManualCheck", 174),

@@ -41,7 +41,7 @@ def load(name: str) -> CompiledProcess:
     assert result.definitions is not None, result.problems
     assert [problem for problem in result.problems if problem.severity == "error"] == []
     (process,) = result.definitions.processes.values()
-    return CompiledProcess(process, compile_expression, compile_script)
+    return CompiledProcess(process, compile_expression, compile_script, messages=result.definitions.messages)
 
 
 def token_at(snapshot: Snapshot, element_id: str) -> str:

@@ -238,7 +238,9 @@ def test_manual_send_business_rule_and_receive_tasks_and_a_none_throw_event(inst
     first = instance.start(customer="c-1", amount=40)
 
     assert instance.visited == ["start", "note", "file_papers", "send_invoice", "rate", "invoiced", "await_payment"]
-    assert [(wait.kind, wait.details) for wait in first.waits] == [("message", {"message_ref": "payment_received"})]
+    assert [(wait.kind, wait.details) for wait in first.waits] == [
+        ("message", {"message_name": "paymentReceived", "correlation_key": None})  # the message's name, not its id
+    ]
     assert instance.snapshot.variables == {"customer": "c-1", "amount": 40, "mailedTo": "c-1", "risk": "low"}
 
     last = instance.complete("await_payment", paid=40)

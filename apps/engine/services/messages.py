@@ -1,0 +1,132 @@
+"""Correlating a message: find what waits for it, move it on, and say what matched.
+
+A message has a name and is narrowed by a correlation key (the key a subscription computed
+from its message's ``zeebe:subscription``), a business key and variables the instance must
+hold (as Camunda 7's ``processInstanceBusinessKey`` and ``processInstanceVariableEquals``).
+Waiting receive tasks and message catch events come first; when none matches, a message start
+event of the newest version of a process starts an instance. One match is expected: several
+are refused (``MessageAmbiguous``) unless the caller asks for all of them. A message with a
+``message_id`` that was delivered before answers what the first delivery did and does nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection, transaction
+
+from apps.engine.models import InstanceState, MessageSubscription, ReceivedMessage
+from apps.engine.runtime import TriggerRejected
+from apps.engine.services.instances import InstanceNotActive, complete_wait, start_instance
+
+
+class MessageNotCorrelated(Exception):
+    """Nothing waits for the message; nothing changed."""
+
+
+class MessageAmbiguous(Exception):
+    """Several waits match and the caller asked for one; nothing changed."""
+
+
+@dataclass(frozen=True)
+class Correlation:
+    matched: list[dict[str, str]] = field(default_factory=list)  # {"instance", "element_id"} per wait moved on
+    started: str | None = None  # the instance a message start event started
+    replayed: bool = False  # a repeated message_id: this is the first delivery's answer
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"matched": self.matched, "started": self.started}
+
+
+def correlate(
+    name: str,
+    *,
+    correlation_key: str | None = None,
+    business_key: str | None = None,
+    variables_equal: Mapping[str, Any] | None = None,
+    variables: Mapping[str, Any] | None = None,
+    message_id: str | None = None,
+    correlate_all: bool = False,
+    actor: str = "",
+) -> Correlation:
+    """Deliver the message ``name``: in one transaction, with the waits it moves on."""
+    with transaction.atomic():
+        if message_id:
+            earlier = _claim_message_id(message_id, name)
+            if earlier is not None:
+                return Correlation(earlier.get("matched", []), earlier.get("started"), replayed=True)
+        result = _deliver(
+            name, correlation_key, business_key, variables_equal or {}, variables or {}, correlate_all, actor
+        )
+        if message_id:
+            ReceivedMessage.objects.filter(message_id=message_id).update(result=result.as_dict())
+    return result
+
+
+def _claim_message_id(message_id: str, name: str) -> dict[str, Any] | None:
+    """Record ``message_id``; if it was recorded before, the result stored with it.
+
+    A concurrent delivery of the same id waits here for the first one's transaction, then
+    finds its row (the insert conflicts on the key).
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {ReceivedMessage._meta.db_table} (message_id, name, result, received_at) "  # noqa: S608
+            "VALUES (%s, %s, '{}', now()) ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+            [message_id, name],
+        )
+        if cursor.fetchone() is not None:
+            return None
+    earlier = ReceivedMessage.objects.get(message_id=message_id)
+    return dict(earlier.result)
+
+
+def _deliver(
+    name: str,
+    correlation_key: str | None,
+    business_key: str | None,
+    variables_equal: Mapping[str, Any],
+    variables: Mapping[str, Any],
+    correlate_all: bool,
+    actor: str,
+) -> Correlation:
+    waiting = MessageSubscription.objects.filter(
+        message_name=name, instance__isnull=False, instance__state=InstanceState.ACTIVE
+    )
+    if correlation_key is not None:
+        waiting = waiting.filter(correlation_key=correlation_key)
+    if business_key is not None:
+        waiting = waiting.filter(instance__business_key=business_key)
+    if variables_equal:
+        waiting = waiting.filter(instance__variables__contains=dict(variables_equal))
+    found = list(waiting.order_by("created_at").values_list("id", "instance_id", "token_id", "element_id"))
+    if len(found) > 1 and not correlate_all:
+        raise MessageAmbiguous(f"{len(found)} waits match the message {name!r}; correlate all, or narrow it.")
+    matched = []
+    for subscription_id, instance_id, token_id, element_id in found:
+        try:
+            complete_wait(instance_id, str(token_id), variables, actor=actor, expected_wait="message")
+        except (TriggerRejected, InstanceNotActive):
+            continue  # taken by a delivery that committed first
+        MessageSubscription.objects.filter(id=subscription_id).delete()
+        matched.append({"instance": str(instance_id), "element_id": element_id})
+    if matched:
+        return Correlation(matched)
+    return Correlation(started=_start_by_message(name, business_key, variables, actor))
+
+
+def _start_by_message(name: str, business_key: str | None, variables: Mapping[str, Any], actor: str) -> str:
+    starts = list(MessageSubscription.objects.filter(message_name=name, instance=None).select_related("definition"))
+    if not starts:
+        raise MessageNotCorrelated(f"Nothing waits for the message {name!r} and no process starts with it.")
+    if len(starts) > 1:
+        keys = sorted(start.definition.key for start in starts if start.definition is not None)
+        raise MessageAmbiguous(f"The message {name!r} starts several processes ({', '.join(keys)}).")
+    (start,) = starts
+    assert start.definition is not None  # noqa: S101 - a start subscription names its definition
+    instance = start_instance(
+        start.definition, variables, business_key=business_key or "", started_by=actor, start_event_id=start.element_id
+    )
+    return str(instance.id)

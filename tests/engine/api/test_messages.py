@@ -1,0 +1,121 @@
+"""Correlating messages over REST: what waits for a message moves on, and the answer says what matched."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django_tenants.utils import schema_context
+
+from apps.engine.models import ActivityInstance, MessageSubscription, ProcessInstance, Token
+from tests.api.helpers import assert_problem
+from tests.conftest import TenantInfo
+from tests.engine.api.test_engine_api import XML, client_as, model
+
+MESSAGES = "/api/v1/messages/"
+
+
+def order(info: TenantInfo, order_id: str, business_key: str = "") -> str:
+    client_as(info, "designer").post("/api/v1/deployments/", model("order_messages"), content_type=XML)
+    response = client_as(info, "worker").post(
+        "/api/v1/process-definitions/key/order_messages/start/",
+        {"variables": {"orderId": order_id}, "business_key": business_key},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return str(response.json()["id"])
+
+
+def waiting_at(info: TenantInfo, instance_id: str) -> list[str]:
+    with schema_context(info.schema):
+        return list(Token.objects.filter(instance_id=instance_id).values_list("element_id", flat=True))
+
+
+def send(info: TenantInfo, body: dict[str, Any]) -> Any:
+    return client_as(info, "worker").post(MESSAGES, body, format="json")
+
+
+def test_a_message_moves_on_the_instance_its_correlation_key_names(alpha: TenantInfo) -> None:
+    first, second = order(alpha, "o-1"), order(alpha, "o-2")
+    with schema_context(alpha.schema):
+        waits = MessageSubscription.objects.exclude(instance=None)
+        keys = sorted(waits.values_list("message_name", "correlation_key"))
+        starts = list(MessageSubscription.objects.filter(instance=None).values_list("message_name", "element_id"))
+    assert keys == [("payment-received", "o-1"), ("payment-received", "o-2")]
+    assert starts == [("letter-arrived", "letter")]  # the other process's message start event
+
+    response = send(alpha, {"name": "payment-received", "correlation_key": "o-2", "variables": {"paid": 120}})
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"matched": [{"instance": second, "element_id": "wait_payment"}], "started": None}
+    assert (waiting_at(alpha, first), waiting_at(alpha, second)) == (["wait_payment"], ["ship"])
+    with schema_context(alpha.schema):
+        assert ProcessInstance.objects.get(id=second).variables == {"orderId": "o-2", "paid": 120}
+
+    again = send(alpha, {"name": "payment-received", "correlation_key": "o-2"})
+    body = assert_problem(again, 404, "message_not_correlated")
+    assert body["detail"] == "Nothing waits for the message 'payment-received' and no process starts with it."
+
+
+def test_a_repeated_message_id_does_nothing_and_answers_as_the_first_time(alpha: TenantInfo) -> None:
+    instance = order(alpha, "o-3")
+    message = {"name": "payment-received", "correlation_key": "o-3", "message_id": "pay-o-3"}
+
+    first, repeated = send(alpha, message), send(alpha, message)
+
+    assert (
+        first.json()
+        == repeated.json()
+        == {"matched": [{"instance": instance, "element_id": "wait_payment"}], "started": None}
+    )
+    assert "Idempotent-Replayed" not in first and repeated["Idempotent-Replayed"] == "true"
+    assert waiting_at(alpha, instance) == ["ship"]
+
+
+def test_a_message_meant_for_one_that_matches_several_is_refused_unless_all_are_asked_for(alpha: TenantInfo) -> None:
+    instances = [order(alpha, f"o-{n}", business_key=f"b-{n}") for n in (4, 5, 6)]
+    for number in (4, 5, 6):
+        send(alpha, {"name": "payment-received", "correlation_key": f"o-{number}"})
+
+    ambiguous = send(alpha, {"name": "shipment-confirmed"})
+    assert_problem(ambiguous, 409, "message_ambiguous")
+    assert [waiting_at(alpha, instance) for instance in instances] == [["ship"], ["ship"], ["ship"]]
+
+    one = send(alpha, {"name": "shipment-confirmed", "business_key": "b-4"}).json()
+    assert one["matched"] == [{"instance": instances[0], "element_id": "ship"}]
+    by_variable = send(alpha, {"name": "shipment-confirmed", "variables_equal": {"orderId": "o-5"}}).json()
+    assert by_variable["matched"] == [{"instance": instances[1], "element_id": "ship"}]
+    everything = send(alpha, {"name": "shipment-confirmed", "all": True}).json()
+    assert everything["matched"] == [{"instance": instances[2], "element_id": "ship"}]
+    with schema_context(alpha.schema):
+        assert set(ProcessInstance.objects.filter(id__in=instances).values_list("state", flat=True)) == {"completed"}
+
+
+def test_a_message_start_event_starts_the_newest_version_of_its_process(alpha: TenantInfo) -> None:
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("order_messages"), content_type=XML)
+
+    response = send(alpha, {"name": "letter-arrived", "business_key": "letter-9", "variables": {"sender": "ann"}})
+
+    started = response.json()["started"]
+    assert response.status_code == 200 and response.json()["matched"] == []
+    with schema_context(alpha.schema):
+        instance = ProcessInstance.objects.get(id=started)
+        first = ActivityInstance.objects.filter(instance=instance).order_by("id").first()
+    assert (instance.state, instance.business_key, instance.started_by) == ("completed", "letter-9", "worker")
+    assert instance.variables == {"sender": "ann", "filed": True}
+    assert first is not None and first.element_id == "letter"
+
+
+def test_a_message_never_reaches_another_tenant(alpha: TenantInfo, beta: TenantInfo) -> None:
+    instance = order(alpha, "o-7")
+    client_as(beta, "designer").post("/api/v1/deployments/", model("order_messages"), content_type=XML)
+
+    in_beta = send(beta, {"name": "payment-received", "correlation_key": "o-7"})
+
+    assert_problem(in_beta, 404, "message_not_correlated")
+    assert waiting_at(alpha, instance) == ["wait_payment"]
+
+
+def test_a_message_without_a_name_is_a_400_and_moves_nothing(alpha: TenantInfo) -> None:
+    instance = order(alpha, "o-8")
+    assert_problem(send(alpha, {"correlation_key": "o-8"}), 400, "validation_error")
+    assert waiting_at(alpha, instance) == ["wait_payment"]
