@@ -125,6 +125,10 @@ def _event_support(event: Event) -> Support:
         return Support.EXECUTABLE if definition.timer_type in ("date", "duration") else Support.UNSUPPORTED
     if isinstance(definition, TimerEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:
         return Support.EXECUTABLE if definition.timer_type is not None else Support.UNSUPPORTED
+    if isinstance(definition, ErrorEventDefinition) and isinstance(event, EndEvent):
+        return Support.EXECUTABLE
+    if isinstance(definition, ErrorEventDefinition) and isinstance(event, BoundaryEvent):
+        return Support.EXECUTABLE if event.cancel_activity else Support.UNSUPPORTED  # an error always interrupts
     if isinstance(definition, MessageEventDefinition) and isinstance(event, IntermediateCatchEvent):
         return Support.EXECUTABLE
     if isinstance(definition, MessageEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:

@@ -3,7 +3,7 @@
 from apps.engine.runtime.calls import return_from_call
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TriggerRejected
-from apps.engine.runtime.interpreter import complete, continue_job, fire_boundary, modify, start
+from apps.engine.runtime.interpreter import complete, continue_job, fire_boundary, modify, start, throw_error
 from apps.engine.runtime.state import Snapshot, Token, TokenState, halted
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, Wait, apply_step
 
@@ -26,4 +26,5 @@ __all__ = [
     "modify",
     "return_from_call",
     "start",
+    "throw_error",
 ]

@@ -31,18 +31,25 @@ def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
     """Subscribe the boundary events of the activity ``token`` enters (once, not per loop or instance)."""
     if not isinstance(node, spec.Activity) or not node.boundary_event_ids:
         return
-    if "boundaries" in token.data or "instance" in token.data:
+    if "boundaries" in token.data or "instance" in token.data or token.data.get("subscribed_at") == node.id:
         return
-    token.data["boundaries"] = list(node.boundary_event_ids)
+    token.data["subscribed_at"] = node.id
+    subscribed = []
     for boundary_id in node.boundary_event_ids:
         boundary = cast("spec.BoundaryEvent", run.process.nodes[boundary_id])
-        (timer,) = boundary.event_definitions  # validation lets only single timers through
-        due = timers.due_at(run, token, boundary, cast("spec.TimerEventDefinition", timer))
-        run.step.waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id, {"due_at": due.isoformat()}))
+        (definition,) = boundary.event_definitions  # validation lets only single definitions through
+        if isinstance(definition, spec.TimerEventDefinition):
+            due = timers.due_at(run, token, boundary, definition)
+            run.step.waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id, {"due_at": due.isoformat()}))
+            subscribed.append(boundary_id)
+        # An error boundary event needs no subscription: a thrown error looks for it (errors_thrown).
+    if subscribed:
+        token.data["boundaries"] = subscribed
 
 
 def unsubscribe(run: Run, token: Token) -> None:
     """The activity ended or was cancelled: its boundary events no longer fire."""
+    token.data.pop("subscribed_at", None)
     for boundary_id in token.data.pop("boundaries", ()):
         run.step.cancelled_waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import timers
+from apps.engine.runtime import errors_thrown, timers
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.step import Outcome
 
@@ -23,6 +23,11 @@ def enter_pass_through_event(run: Run, token: Token, node: spec.FlowNode) -> Non
 
 def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
     run.begin_activity(token, node)
+    error = next((item for item in node.event_definitions if isinstance(item, spec.ErrorEventDefinition)), None)
+    if error is not None:
+        code = errors_thrown.error_code(run, error) or ""
+        errors_thrown.throw(run, token, code, f"thrown by the end event {node.id!r}", from_activity=False)
+        return
     run.end_activity(token)
     if any(isinstance(definition, spec.TerminateEventDefinition) for definition in node.event_definitions):
         run.tokens.pop(token.id, None)

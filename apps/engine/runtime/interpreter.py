@@ -16,7 +16,7 @@ from typing import Any
 
 from apps.engine.bpmn import spec
 from apps.engine.expressions import EvaluationError
-from apps.engine.runtime import boundaries, loops
+from apps.engine.runtime import boundaries, errors_thrown, loops
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TokenStopped, TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
@@ -373,6 +373,32 @@ def continue_job(
             run.activity_done(token, node)
         except TokenStopped as stop:
             run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()
+
+
+def throw_error(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    code: str,
+    message: str,
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """The activity the token waits at failed with a BPMN error (a worker reported it): the error
+    boundary events of that activity, then of its enclosing subprocesses, may catch it."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    token = run.tokens.get(token_id)
+    if token is None or token.state is not TokenState.WAITING or token.data.get("wait") in (None, "incident"):
+        raise TriggerRejected("token-not-waiting", f"No token {token_id} waits in this instance.")
+    node = process.nodes[token.element_id]
+    try:
+        errors_thrown.throw(run, token, code, message, from_activity=True)
+    except TokenStopped as stop:
+        token.data.pop("details", None)
+        run.stop_with_incident(token, node, stop.kind, stop.message)
     return run.settle()
 
 

@@ -27,7 +27,11 @@ def compiled_process(definition: ProcessDefinition) -> CompiledProcess:
     if definitions is None or definition.key not in definitions.processes:
         raise LookupError(f"The deployment of {definition} no longer parses to process {definition.key!r}.")
     process = CompiledProcess(
-        definitions.processes[definition.key], compile_expression, compile_script, messages=definitions.messages
+        definitions.processes[definition.key],
+        compile_expression,
+        compile_script,
+        messages=definitions.messages,
+        errors=definitions.errors,
     )
     with _lock:
         _cache[definition.id] = process

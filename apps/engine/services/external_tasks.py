@@ -15,11 +15,14 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from uuid6 import uuid7
 
-from apps.engine import clock
+from apps.engine import clock, runtime
+from apps.engine.handlers import registered_handlers
 from apps.engine.models import ExternalTask, Incident, InstanceState
-from apps.engine.services.instances import complete_wait
-from apps.engine.services.store import load_snapshot, visible_variables
+from apps.engine.services.compiled import compiled_process
+from apps.engine.services.instances import InstanceNotActive, complete_wait
+from apps.engine.services.store import load_snapshot, lock_instance, visible_variables, write_step
 
 
 class ExternalTaskError(Exception):
@@ -111,19 +114,23 @@ def extend_lock(task_id: uuid.UUID, worker_id: str, new_duration_ms: int) -> Ext
 
 
 def throw_bpmn_error(task_id: uuid.UUID, worker_id: str, *, error_code: str, error_message: str) -> None:
-    """A business error from the worker. Error boundary events are not executed yet, so it is
-    raised as an incident on the task's token (never silently dropped)."""
+    """A business error from the worker: the task's error boundary events (or those of the
+    subprocesses around it) catch it; an error nothing catches becomes an incident on the task."""
     with transaction.atomic():
         task = _locked_by(task_id, worker_id)
-        task.worker_id = ""
-        task.locked_until = None
-        task.retries = 0
-        task.error_message = f"{error_code}: {error_message}"
-        task.save(update_fields=["worker_id", "locked_until", "retries", "error_message"])
-        Incident.objects.create(
-            instance_id=task.instance_id,
-            token_id=task.token_id,
-            element_id=task.element_id,
-            kind="bpmn-error-unhandled",
-            message=f"The worker threw BPMN error {error_code!r}: {error_message}",
+        instance = lock_instance(task.instance_id)
+        if instance.state != InstanceState.ACTIVE:
+            raise InstanceNotActive(f"The instance is {instance.state}.")
+        task.delete()
+        now = clock.now()
+        step = runtime.throw_error(
+            compiled_process(instance.definition),
+            load_snapshot(instance),
+            str(task.token_id),
+            error_code,
+            error_message,
+            now=now,
+            new_id=lambda: str(uuid7()),
+            handlers=registered_handlers(),
         )
+        write_step(instance, step, now=now, actor=worker_id)

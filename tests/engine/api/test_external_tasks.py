@@ -127,8 +127,11 @@ def test_a_bpmn_error_without_a_boundary_event_is_an_incident(alpha: TenantInfo)
     assert response.status_code == 204
     with schema_context(alpha.schema):
         incident = Incident.objects.get(instance_id=instance_id)
-    assert incident.kind == "bpmn-error-unhandled"
-    assert incident.message == "The worker threw BPMN error 'NO_ADDRESS': customer has no e-mail"
+        instance = ProcessInstance.objects.get(id=instance_id)
+        assert not ExternalTask.objects.filter(instance_id=instance_id).exists()  # no worker can take it again
+    assert incident.kind == "error-unhandled"
+    assert incident.message == "The BPMN error 'NO_ADDRESS' was not caught: customer has no e-mail"
+    assert instance.state == "failed"  # its only token is stopped
 
 
 def test_tasks_of_suspended_instances_are_not_fetched_and_people_cannot_fetch(alpha: TenantInfo) -> None:

@@ -22,10 +22,10 @@ import pytest
 from apps.engine import clock, runtime
 from apps.engine.bpmn.parser import parse_definitions
 from apps.engine.expressions import compile_expression, compile_script
-from apps.engine.models import ActivityInstance, InstanceState, Job, ProcessInstance
+from apps.engine.models import ActivityInstance, ExternalTask, InstanceState, Job, ProcessInstance
 from apps.engine.runtime import CompiledProcess, Outcome, Snapshot, Step, apply_step, halted
 from apps.engine.runtime.interpreter import ServiceHandler
-from apps.engine.services import instances, jobs, operations, store
+from apps.engine.services import external_tasks, instances, jobs, operations, store
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.deployments import deploy
 
@@ -41,7 +41,8 @@ def load(name: str) -> CompiledProcess:
     assert result.definitions is not None, result.problems
     assert [problem for problem in result.problems if problem.severity == "error"] == []
     (process,) = result.definitions.processes.values()
-    return CompiledProcess(process, compile_expression, compile_script, messages=result.definitions.messages)
+    files = result.definitions
+    return CompiledProcess(process, compile_expression, compile_script, messages=files.messages, errors=files.errors)
 
 
 def token_at(snapshot: Snapshot, element_id: str) -> str:
@@ -102,6 +103,20 @@ class Instance:
             self.snapshot,
             subscriber_of(self.snapshot, boundary_id),
             boundary_id,
+            now=NOW,
+            new_id=self._new_id,
+            handlers=self.handlers,
+        )
+        return self._apply(step)
+
+    def throw_error(self, element_id: str, code: str, message: str = "") -> Step:
+        """The worker of the activity at ``element_id`` reports the BPMN error ``code``."""
+        step = runtime.throw_error(
+            self.process,
+            self.snapshot,
+            token_at(self.snapshot, element_id),
+            code,
+            message,
             now=NOW,
             new_id=self._new_id,
             handlers=self.handlers,
@@ -233,6 +248,15 @@ class StoredInstance:
 
     def fire_token(self, token_text: str) -> Step:
         return self._run_job(Job.objects.filter(token_id=uuid.UUID(token_text)))
+
+    def throw_error(self, element_id: str, code: str, message: str = "") -> Step:
+        """Through the external-task service, as the task's worker reports the error."""
+        task = ExternalTask.objects.get(token_id=uuid.UUID(token_at(self.snapshot, element_id)))
+        task.worker_id, task.locked_until = ACTOR, clock.now() + jobs.LEASE
+        task.save(update_fields=["worker_id", "locked_until"])
+        return self._trigger(
+            lambda: external_tasks.throw_bpmn_error(task.id, ACTOR, error_code=code, error_message=message)
+        )
 
     def fire_boundary(self, boundary_id: str) -> Step:
         token_id = uuid.UUID(subscriber_of(self.snapshot, boundary_id))
