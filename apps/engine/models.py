@@ -337,6 +337,7 @@ class MessageSubscription(models.Model):
         ProcessDefinition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     element_id = models.CharField(max_length=255)
+    boundary = models.BooleanField(default=False, help_text="A boundary event of the activity the token is at")
     message_name = models.CharField(max_length=255)
     correlation_key = models.CharField(max_length=255, blank=True, help_text="Empty: the message declares none")
     created_at = models.DateTimeField(default=timezone.now)

@@ -129,7 +129,7 @@ def _event_support(event: Event) -> Support:
         return Support.EXECUTABLE
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, BoundaryEvent):
         return Support.EXECUTABLE if event.cancel_activity else Support.UNSUPPORTED  # an error always interrupts
-    if isinstance(definition, MessageEventDefinition) and isinstance(event, IntermediateCatchEvent):
+    if isinstance(definition, MessageEventDefinition) and isinstance(event, (IntermediateCatchEvent, BoundaryEvent)):
         return Support.EXECUTABLE
     if isinstance(definition, MessageEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:
         return Support.EXECUTABLE

@@ -3,19 +3,22 @@
 A token entering an activity subscribes its boundary events (for a timer, a job row due when
 the timer is); leaving the activity, or being cancelled, withdraws them. The subscriptions
 are kept with the token (``boundaries``). A multi-instance activity's boundary events belong
-to its body, a looping activity's to the whole loop.
+to its body, a looping activity's to the whole loop. A timer is a job row; a message, a
+subscription row.
 
 When one fires: an interrupting event cancels the activity (and everything inside a
 subprocess, or the instance a call activity called) and the token goes on from the event; a
-non-interrupting one sends a new token from the event and leaves the activity running.
+non-interrupting one sends a new token from the event and leaves the activity running (a
+non-interrupting message event stays subscribed: each message sends another token).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import timers
+from apps.engine.runtime import messages, timers
 from apps.engine.runtime.errors import TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.state import Token, TokenState
@@ -25,6 +28,7 @@ if TYPE_CHECKING:
     from apps.engine.runtime.interpreter import Run
 
 BOUNDARY_TIMER = "boundary-timer"
+BOUNDARY_MESSAGE = "boundary-message"
 
 
 def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
@@ -42,6 +46,10 @@ def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
             due = timers.due_at(run, token, boundary, definition)
             run.step.waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id, {"due_at": due.isoformat()}))
             subscribed.append(boundary_id)
+        elif isinstance(definition, spec.MessageEventDefinition):
+            details = messages.subscription(run, token, boundary, definition.message_ref)
+            run.step.waits.append(Wait(BOUNDARY_MESSAGE, token.id, boundary_id, details))
+            subscribed.append(boundary_id)
         # An error boundary event needs no subscription: a thrown error looks for it (errors_thrown).
     if subscribed:
         token.data["boundaries"] = subscribed
@@ -51,16 +59,23 @@ def unsubscribe(run: Run, token: Token) -> None:
     """The activity ended or was cancelled: its boundary events no longer fire."""
     token.data.pop("subscribed_at", None)
     for boundary_id in token.data.pop("boundaries", ()):
-        run.step.cancelled_waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id))
+        run.step.cancelled_waits.append(Wait(_kind(run, boundary_id), token.id, boundary_id))
 
 
-def fire(run: Run, token_id: str, boundary_id: str) -> None:
-    """The boundary event ``boundary_id`` of the activity held by ``token_id`` is triggered."""
+def _kind(run: Run, boundary_id: str) -> str:
+    (definition,) = cast("spec.BoundaryEvent", run.process.nodes[boundary_id]).event_definitions
+    return BOUNDARY_MESSAGE if isinstance(definition, spec.MessageEventDefinition) else BOUNDARY_TIMER
+
+
+def fire(run: Run, token_id: str, boundary_id: str, variables: Mapping[str, Any] | None = None) -> None:
+    """The boundary event ``boundary_id`` of the activity held by ``token_id`` is triggered (a
+    message's ``variables`` are set as it goes on)."""
     token = run.tokens.get(token_id)
     if token is None or boundary_id not in token.data.get("boundaries", ()):
         raise TriggerRejected("token-not-waiting", f"No running activity has the boundary event {boundary_id!r}.")
     boundary = cast("spec.BoundaryEvent", run.process.nodes[boundary_id])
-    token.data["boundaries"].remove(boundary_id)  # a date or a duration fires once; its job is done
+    if boundary.cancel_activity or _kind(run, boundary_id) == BOUNDARY_TIMER:
+        token.data["boundaries"].remove(boundary_id)  # a date or a duration fires once; its job is done
     if boundary.cancel_activity:
         if token.state in (TokenState.SCOPE, TokenState.MULTI):
             run.remove_scope_contents(token.id)
@@ -68,4 +83,6 @@ def fire(run: Run, token_id: str, boundary_id: str) -> None:
     event_token = Token(run.new_id(), boundary_id, token.scope_id, TokenState.WAITING)
     run.tokens[event_token.id] = event_token
     run.begin_activity(event_token, boundary)
+    if variables:
+        run.set_variables(variables, event_token, from_trigger=True)
     run.leave(event_token, outgoing_after_activity(run, boundary, event_token))

@@ -411,10 +411,12 @@ def fire_boundary(
     now: datetime,
     new_id: Callable[[], str],
     handlers: Mapping[str, ServiceHandler] | None = None,
+    variables: Mapping[str, Any] | None = None,
 ) -> Step:
-    """The boundary event ``boundary_id`` of the activity that ``token_id`` holds is triggered."""
+    """The boundary event ``boundary_id`` of the activity that ``token_id`` holds is triggered
+    (by a message with ``variables``, or a timer)."""
     run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
-    boundaries.fire(run, token_id, boundary_id)
+    boundaries.fire(run, token_id, boundary_id, variables)
     return run.settle()
 
 

@@ -16,10 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
+from uuid6 import uuid7
 
+from apps.engine import clock, runtime
+from apps.engine.handlers import registered_handlers
 from apps.engine.models import InstanceState, MessageSubscription, ReceivedMessage
 from apps.engine.runtime import TriggerRejected
+from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import InstanceNotActive, complete_wait, start_instance
+from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
 
 class MessageNotCorrelated(Exception):
@@ -101,20 +106,53 @@ def _deliver(
         waiting = waiting.filter(instance__business_key=business_key)
     if variables_equal:
         waiting = waiting.filter(instance__variables__contains=dict(variables_equal))
-    found = list(waiting.order_by("created_at").values_list("id", "instance_id", "token_id", "element_id"))
+    found = list(waiting.order_by("created_at"))
     if len(found) > 1 and not correlate_all:
         raise MessageAmbiguous(f"{len(found)} waits match the message {name!r}; correlate all, or narrow it.")
     matched = []
-    for subscription_id, instance_id, token_id, element_id in found:
+    for subscription in found:
         try:
-            complete_wait(instance_id, str(token_id), variables, actor=actor, expected_wait="message")
+            if subscription.boundary:
+                _fire_boundary(subscription, variables, actor)
+            else:
+                complete_wait(
+                    subscription.instance_id,  # type: ignore[arg-type]
+                    str(subscription.token_id),
+                    variables,
+                    actor=actor,
+                    expected_wait="message",
+                )
+                subscription.delete()
         except (TriggerRejected, InstanceNotActive):
             continue  # taken by a delivery that committed first
-        MessageSubscription.objects.filter(id=subscription_id).delete()
-        matched.append({"instance": str(instance_id), "element_id": element_id})
+        matched.append({"instance": str(subscription.instance_id), "element_id": subscription.element_id})
     if matched:
         return Correlation(matched)
     return Correlation(started=_start_by_message(name, business_key, variables, actor))
+
+
+def _fire_boundary(subscription: MessageSubscription, variables: Mapping[str, Any], actor: str) -> None:
+    """A message boundary event of a running activity: fire it under the instance's lock. An
+    interrupting one ends its subscription; a non-interrupting one stays for the next message."""
+    instance = lock_instance(subscription.instance_id)  # type: ignore[arg-type]
+    if instance.state != InstanceState.ACTIVE:
+        raise InstanceNotActive(f"The instance is {instance.state}.")
+    process = compiled_process(instance.definition)
+    now = clock.now()
+    step = runtime.fire_boundary(
+        process,
+        load_snapshot(instance),
+        str(subscription.token_id),
+        subscription.element_id,
+        now=now,
+        new_id=lambda: str(uuid7()),
+        handlers=registered_handlers(),
+        variables=variables,
+    )
+    write_step(instance, step, now=now, actor=actor)
+    boundary = process.nodes[subscription.element_id]
+    if getattr(boundary, "cancel_activity", True):
+        MessageSubscription.objects.filter(id=subscription.id).delete()
 
 
 def _start_by_message(name: str, business_key: str | None, variables: Mapping[str, Any], actor: str) -> str:

@@ -30,6 +30,7 @@ from apps.engine.models import (
 from apps.engine.runtime import Outcome, Snapshot, Step
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
+from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
 from apps.engine.services import calls, rows, wakeup
 
 
@@ -200,12 +201,13 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
             "instance_id": instance.id,
             "token_id": uuid.UUID(wait.token_id),
             "element_id": wait.element_id,
+            "boundary": wait.kind == BOUNDARY_MESSAGE,
             "message_name": wait.details["message_name"],
             "correlation_key": wait.details.get("correlation_key") or "",
             "created_at": now,
         }
         for wait in step.waits
-        if wait.kind == "message"
+        if wait.kind in ("message", BOUNDARY_MESSAGE)
     ]
     if subscriptions:
         statements += rows.table(MessageSubscription).insert(subscriptions)

@@ -119,3 +119,34 @@ def test_a_message_without_a_name_is_a_400_and_moves_nothing(alpha: TenantInfo) 
     instance = order(alpha, "o-8")
     assert_problem(send(alpha, {"correlation_key": "o-8"}), 400, "validation_error")
     assert waiting_at(alpha, instance) == ["wait_payment"]
+
+
+def test_message_boundary_events_interrupt_their_task_or_run_beside_it_once_per_message(alpha: TenantInfo) -> None:
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("boundary_messages"), content_type=XML)
+    started = (
+        client_as(alpha, "worker")
+        .post(
+            "/api/v1/process-definitions/key/boundary_messages/start/",
+            {"variables": {"orderId": "o-9", "calls": 0}},
+            format="json",
+        )
+        .json()
+    )
+    instance = str(started["id"])
+
+    for expected_calls in (1, 2):  # a non-interrupting message event stays subscribed
+        called = send(alpha, {"name": "customer-called", "correlation_key": "o-9", "variables": {"by": "ann"}})
+        assert called.json()["matched"] == [{"instance": instance, "element_id": "called"}]
+        assert waiting_at(alpha, instance) == ["approve"]
+        with schema_context(alpha.schema):
+            assert ProcessInstance.objects.get(id=instance).variables["calls"] == expected_calls
+
+    cancelled = send(alpha, {"name": "order-cancelled", "correlation_key": "o-9"})
+
+    assert cancelled.json()["matched"] == [{"instance": instance, "element_id": "cancelled"}]
+    with schema_context(alpha.schema):
+        stored = ProcessInstance.objects.get(id=instance)
+        approve = ActivityInstance.objects.get(instance_id=instance, element_id="approve")
+        assert not MessageSubscription.objects.filter(instance_id=instance).exists()
+    assert (stored.state, approve.state) == ("completed", "cancelled")
+    assert_problem(send(alpha, {"name": "customer-called", "correlation_key": "o-9"}), 404, "message_not_correlated")

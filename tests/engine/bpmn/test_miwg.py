@@ -81,7 +81,6 @@ EXECUTABLE = {
             ("gateway-condition-missing", "_cddf9325-a85b-4347-8c57-8b909fa77ae9", 313),
             ("gateway-condition-missing", "_cf380e47-1401-4e7e-b710-193b626e49eb", 386),
             ("gateway-condition-missing", "_3fb323d5-2c59-487a-af63-804208f6c5cb", 398),
-            ("unsupported-element", "Bpmn_BoundaryEvent_LwKtwhqHEeWDuOtG0oS24A", 442),
         ],
         {"feature-ignored": 1},
     ),
