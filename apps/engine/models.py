@@ -362,3 +362,23 @@ class ReceivedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.message_id})"
+
+
+class BufferedMessage(models.Model):
+    """A message that matched nothing when it came, kept until ``expires_at`` for a wait that
+    subscribes to it later (the caller asked for a time to live)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    name = models.CharField(max_length=255)
+    correlation_key = models.CharField(max_length=255, blank=True, help_text="Empty: it matches any key")
+    business_key = models.CharField(max_length=255, blank=True, help_text="Empty: it matches any instance")
+    variables = models.JSONField(default=dict)
+    sent_by = models.CharField(max_length=150, blank=True)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["name", "correlation_key"], name="engine_buffered_message")]
+
+    def __str__(self) -> str:
+        return f"{self.name} until {self.expires_at:%Y-%m-%d %H:%M:%S}"

@@ -13,15 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Q
 from uuid6 import uuid7
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import InstanceState, MessageSubscription, ReceivedMessage
-from apps.engine.runtime import TriggerRejected
+from apps.engine.models import BufferedMessage, InstanceState, MessageSubscription, ProcessInstance, ReceivedMessage
+from apps.engine.runtime import Step, TriggerRejected
+from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import InstanceNotActive, complete_wait, start_instance
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -39,10 +42,11 @@ class MessageAmbiguous(Exception):
 class Correlation:
     matched: list[dict[str, str]] = field(default_factory=list)  # {"instance", "element_id"} per wait moved on
     started: str | None = None  # the instance a message start event started
+    buffered_until: str | None = None  # it matched nothing and waits for a subscriber until then
     replayed: bool = False  # a repeated message_id: this is the first delivery's answer
 
     def as_dict(self) -> dict[str, Any]:
-        return {"matched": self.matched, "started": self.started}
+        return {"matched": self.matched, "started": self.started, "buffered_until": self.buffered_until}
 
 
 def correlate(
@@ -54,20 +58,81 @@ def correlate(
     variables: Mapping[str, Any] | None = None,
     message_id: str | None = None,
     correlate_all: bool = False,
+    time_to_live: timedelta | None = None,
     actor: str = "",
 ) -> Correlation:
-    """Deliver the message ``name``: in one transaction, with the waits it moves on."""
+    """Deliver the message ``name``: in one transaction, with the waits it moves on. With
+    ``time_to_live``, a message that matches nothing is kept that long for a wait to come."""
     with transaction.atomic():
         if message_id:
             earlier = _claim_message_id(message_id, name)
             if earlier is not None:
-                return Correlation(earlier.get("matched", []), earlier.get("started"), replayed=True)
-        result = _deliver(
-            name, correlation_key, business_key, variables_equal or {}, variables or {}, correlate_all, actor
-        )
+                matched, started, until = (
+                    earlier.get("matched", []),
+                    earlier.get("started"),
+                    earlier.get("buffered_until"),
+                )
+                return Correlation(matched, started, until, replayed=True)
+        try:
+            narrowing = (correlation_key, business_key, variables_equal or {})
+            result = _deliver(name, *narrowing, variables or {}, correlate_all, actor)
+        except MessageNotCorrelated:
+            if time_to_live is None or variables_equal:
+                raise  # a buffered message waits for a key and a business key, not for variables
+            result = _buffer(name, correlation_key, business_key, variables or {}, time_to_live, actor)
         if message_id:
             ReceivedMessage.objects.filter(message_id=message_id).update(result=result.as_dict())
     return result
+
+
+def _buffer(
+    name: str,
+    correlation_key: str | None,
+    business_key: str | None,
+    variables: Mapping[str, Any],
+    time_to_live: timedelta,
+    actor: str,
+) -> Correlation:
+    now = clock.now()
+    BufferedMessage.objects.filter(expires_at__lte=now).delete()  # those no wait took in time
+    until = now + time_to_live
+    BufferedMessage.objects.create(
+        name=name,
+        correlation_key=correlation_key or "",
+        business_key=business_key or "",
+        variables=dict(variables),
+        sent_by=actor,
+        expires_at=until,
+    )
+    return Correlation(buffered_until=until.isoformat())
+
+
+def deliver_buffered(instance: ProcessInstance, step: Step, *, actor: str) -> None:
+    """Caller holds the instance's lock, ``step`` just written. Hand a message wait it made a
+    buffered message that matches it, if one is still alive (the oldest first), as if the
+    message came now. The step that delivery writes is served the same way in its turn."""
+    for wait in step.waits:
+        if wait.kind not in ("message", BOUNDARY_MESSAGE):
+            continue
+        key = wait.details.get("correlation_key") or ""
+        buffered = (
+            BufferedMessage.objects.select_for_update(skip_locked=True)
+            .filter(name=wait.details["message_name"], expires_at__gt=clock.now())
+            .filter(Q(correlation_key="") | Q(correlation_key=key))
+            .filter(Q(business_key="") | Q(business_key=instance.business_key))
+            .order_by("created_at")
+            .first()
+        )
+        if buffered is None:
+            continue
+        buffered.delete()
+        subscription = MessageSubscription.objects.get(token_id=wait.token_id, element_id=wait.element_id)
+        if subscription.boundary:
+            _fire_boundary(subscription, buffered.variables, buffered.sent_by or actor)
+        else:
+            complete_wait(instance.id, wait.token_id, buffered.variables, actor=buffered.sent_by or actor)
+            subscription.delete()
+        return  # that delivery wrote a step of its own and served its waits; this step's may be gone
 
 
 def _claim_message_id(message_id: str, name: str) -> dict[str, Any] | None:

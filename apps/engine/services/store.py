@@ -13,10 +13,11 @@ from typing import Any
 from psycopg.types.json import Jsonb
 from uuid6 import uuid7
 
-from apps.engine import hooks
+from apps.engine import clock, hooks
 from apps.engine.handlers import Handler
 from apps.engine.models import (
     ActivityInstance,
+    BufferedMessage,
     ExternalTask,
     Incident,
     InstanceState,
@@ -109,6 +110,15 @@ def write_step(
         wakeup.wake_after_commit()
     if calls.involved(instance, step):
         calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
+    if any(wait.kind in ("message", BOUNDARY_MESSAGE) for wait in step.waits) and _messages_buffered():
+        from apps.engine.services.messages import deliver_buffered  # it writes steps through this module
+
+        deliver_buffered(instance, step, actor=actor)
+
+
+def _messages_buffered() -> bool:
+    """Whether any message of the tenant waits in the buffer (an index probe, made only when a step subscribes)."""
+    return BufferedMessage.objects.filter(expires_at__gt=clock.now()).exists()
 
 
 def _instance_row(instance: ProcessInstance) -> dict[str, Any]:

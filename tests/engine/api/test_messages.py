@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django_tenants.utils import schema_context
 
-from apps.engine.models import ActivityInstance, MessageSubscription, ProcessInstance, Token
+from apps.engine import clock
+from apps.engine.models import ActivityInstance, BufferedMessage, MessageSubscription, ProcessInstance, Token
 from tests.api.helpers import assert_problem
 from tests.conftest import TenantInfo
 from tests.engine.api.test_engine_api import XML, client_as, model
@@ -46,7 +48,11 @@ def test_a_message_moves_on_the_instance_its_correlation_key_names(alpha: Tenant
     response = send(alpha, {"name": "payment-received", "correlation_key": "o-2", "variables": {"paid": 120}})
 
     assert response.status_code == 200, response.json()
-    assert response.json() == {"matched": [{"instance": second, "element_id": "wait_payment"}], "started": None}
+    assert response.json() == {
+        "matched": [{"instance": second, "element_id": "wait_payment"}],
+        "started": None,
+        "buffered_until": None,
+    }
     assert (waiting_at(alpha, first), waiting_at(alpha, second)) == (["wait_payment"], ["ship"])
     with schema_context(alpha.schema):
         assert ProcessInstance.objects.get(id=second).variables == {"orderId": "o-2", "paid": 120}
@@ -65,7 +71,7 @@ def test_a_repeated_message_id_does_nothing_and_answers_as_the_first_time(alpha:
     assert (
         first.json()
         == repeated.json()
-        == {"matched": [{"instance": instance, "element_id": "wait_payment"}], "started": None}
+        == {"matched": [{"instance": instance, "element_id": "wait_payment"}], "started": None, "buffered_until": None}
     )
     assert "Idempotent-Replayed" not in first and repeated["Idempotent-Replayed"] == "true"
     assert waiting_at(alpha, instance) == ["ship"]
@@ -150,3 +156,33 @@ def test_message_boundary_events_interrupt_their_task_or_run_beside_it_once_per_
         assert not MessageSubscription.objects.filter(instance_id=instance).exists()
     assert (stored.state, approve.state) == ("completed", "cancelled")
     assert_problem(send(alpha, {"name": "customer-called", "correlation_key": "o-9"}), 404, "message_not_correlated")
+
+
+def test_a_message_with_a_time_to_live_waits_for_the_instance_that_subscribes_later(alpha: TenantInfo) -> None:
+    early = send(
+        alpha,
+        {"name": "payment-received", "correlation_key": "o-20", "variables": {"paid": 5}, "time_to_live": "PT10M"},
+    )
+    assert early.status_code == 202
+    assert early.json()["matched"] == [] and early.json()["buffered_until"] is not None
+    other_key = send(alpha, {"name": "payment-received", "correlation_key": "o-21", "time_to_live": "PT10M"})
+    assert other_key.status_code == 202
+
+    instance = order(alpha, "o-20")  # subscribes as it starts, and takes the message at once
+
+    assert waiting_at(alpha, instance) == ["ship"]
+    with schema_context(alpha.schema):
+        assert ProcessInstance.objects.get(id=instance).variables == {"orderId": "o-20", "paid": 5}
+        assert list(BufferedMessage.objects.values_list("correlation_key", flat=True)) == ["o-21"]
+
+
+def test_a_buffered_message_is_gone_once_its_time_to_live_ran_out(alpha: TenantInfo) -> None:
+    send(alpha, {"name": "payment-received", "correlation_key": "o-22", "time_to_live": "PT10M"})
+    with schema_context(alpha.schema):
+        clock.advance(timedelta(minutes=11))
+
+    instance = order(alpha, "o-22")
+
+    assert waiting_at(alpha, instance) == ["wait_payment"]
+    bad = send(alpha, {"name": "payment-received", "time_to_live": "ten minutes"})
+    assert "time_to_live" in assert_problem(bad, 400, "validation_error")["errors"]
