@@ -202,6 +202,8 @@ class OperatorActionKind(models.TextChoices):
     CANCEL = "cancel"
     MODIFY = "modify"
     SET_VARIABLES = "set-variables"
+    RETRY_INCIDENT = "retry-incident"
+    RESOLVE_INCIDENT = "resolve-incident"
 
 
 class OperatorAction(models.Model):

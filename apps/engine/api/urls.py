@@ -2,6 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.engine.api import views
 from apps.engine.api.external_tasks import ExternalTaskViewSet
+from apps.engine.api.incidents import IncidentViewSet
 from apps.engine.api.messages import MessageViewSet
 
 router = SimpleRouter(trailing_slash=True)
@@ -10,5 +11,6 @@ router.register("process-definitions", views.DefinitionViewSet, basename="proces
 router.register("process-instances", views.InstanceViewSet, basename="process-instance")
 router.register("external-tasks", ExternalTaskViewSet, basename="external-task")
 router.register("messages", MessageViewSet, basename="message")
+router.register("incidents", IncidentViewSet, basename="incident")
 
 urlpatterns = router.urls

@@ -3,7 +3,15 @@
 from apps.engine.runtime.calls import return_from_call
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TriggerRejected
-from apps.engine.runtime.interpreter import complete, continue_job, fire_boundary, modify, start, throw_error
+from apps.engine.runtime.interpreter import (
+    complete,
+    continue_job,
+    fire_boundary,
+    modify,
+    retry,
+    start,
+    throw_error,
+)
 from apps.engine.runtime.state import Snapshot, Token, TokenState, halted
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, Wait, apply_step
 
@@ -24,6 +32,7 @@ __all__ = [
     "fire_boundary",
     "halted",
     "modify",
+    "retry",
     "return_from_call",
     "start",
     "throw_error",

@@ -376,6 +376,30 @@ def continue_job(
     return run.settle()
 
 
+def retry(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """An operator retries a token stopped by an incident: the attempt that failed ends as
+    ``failed`` and the token enters its element again (inputs, expressions and all)."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    token = run.tokens.get(token_id)
+    if token is None or token.data.get("wait") != "incident":
+        raise TriggerRejected("token-not-stopped", f"No token {token_id} is stopped by an incident.")
+    token.data.pop("wait")
+    token.data.pop("details", None)
+    run.end_activity(token, state="failed")
+    token.data.pop("locals", None)
+    token.state = TokenState.WAITING
+    run.arrive(token, token.element_id, via=token.data.get("via"))
+    return run.settle()
+
+
 def throw_error(
     process: CompiledProcess,
     snapshot: Snapshot,

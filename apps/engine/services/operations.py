@@ -18,6 +18,7 @@ from apps.engine.models import (
     ActivityInstance,
     ActivityState,
     ExternalTask,
+    Incident,
     InstanceState,
     Job,
     OperatorAction,
@@ -114,6 +115,7 @@ def end_as_cancelled(instance: ProcessInstance, *, now: datetime, actor: str, re
     tokens.delete()
     ExternalTask.objects.filter(instance=instance).delete()
     Job.objects.filter(instance=instance).delete()
+    Incident.objects.filter(instance=instance, resolved_at=None).update(resolved_at=now)
     instance.state = InstanceState.CANCELLED
     instance.ended_at = now
     instance.revision = F("revision") + 1  # type: ignore[assignment]

@@ -190,6 +190,14 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
         cancelled = [uuid.UUID(wait.token_id) for wait in step.cancelled_waits]
         for table in (ExternalTask._meta.db_table, Job._meta.db_table, MessageSubscription._meta.db_table):
             statements.append((f"DELETE FROM {table} WHERE token_id = ANY(%s)", [cancelled]))  # noqa: S608
+        # A token taken away takes its incidents with it (resolved by the engine, not by a person).
+        statements.append(
+            (
+                f"UPDATE {Incident._meta.db_table} SET resolved_at = %s "  # noqa: S608
+                "WHERE token_id = ANY(%s) AND resolved_at IS NULL",
+                [now, cancelled],
+            )
+        )
     due = [
         {
             "id": uuid7(),
