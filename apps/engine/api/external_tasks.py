@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apg_wbpm.api.problems import Conflict
+from apps.engine.api.requests import valid_data
 from apps.engine.models import ExternalTask
 from apps.engine.services import external_tasks
 from apps.engine.services.instances import InstanceNotActive
@@ -76,12 +77,6 @@ class BpmnErrorSerializer(WorkerSerializer):
     error_message = serializers.CharField(required=False, default="", allow_blank=True, max_length=10_000)
 
 
-def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
 class ExternalTaskViewSet(viewsets.GenericViewSet[ExternalTask]):
     permission_classes = [ActionPermission]
     required_action = Action.WORK_EXTERNAL_TASKS
@@ -101,7 +96,7 @@ class ExternalTaskViewSet(viewsets.GenericViewSet[ExternalTask]):
     @extend_schema(request=FetchAndLockSerializer, responses=LockedTaskSerializer(many=True))
     @action(detail=False, methods=["post"], url_path="fetch-and-lock")
     def fetch_and_lock(self, request: Request) -> Response:
-        data = _valid(FetchAndLockSerializer, request)
+        data = valid_data(FetchAndLockSerializer, request)
         topics = [external_tasks.TopicRequest(t["topic_name"], t["lock_duration"]) for t in data["topics"]]
         tasks = external_tasks.fetch_and_lock(data["worker_id"], topics, data["max_tasks"])
         return Response(LockedTaskSerializer(tasks, many=True).data)
@@ -109,7 +104,7 @@ class ExternalTaskViewSet(viewsets.GenericViewSet[ExternalTask]):
     @extend_schema(request=CompleteSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def complete(self, request: Request, pk: str) -> Response:
-        data = _valid(CompleteSerializer, request)
+        data = valid_data(CompleteSerializer, request)
         return self._report(
             pk, lambda task_id: external_tasks.complete_external_task(task_id, data["worker_id"], data["variables"])
         )
@@ -117,7 +112,7 @@ class ExternalTaskViewSet(viewsets.GenericViewSet[ExternalTask]):
     @extend_schema(request=FailureSerializer, responses={204: None})
     @action(detail=True, methods=["post"])
     def failure(self, request: Request, pk: str) -> Response:
-        data = _valid(FailureSerializer, request)
+        data = valid_data(FailureSerializer, request)
         return self._report(
             pk,
             lambda task_id: external_tasks.report_failure(
@@ -132,7 +127,7 @@ class ExternalTaskViewSet(viewsets.GenericViewSet[ExternalTask]):
     @extend_schema(request=ExtendLockSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="extend-lock")
     def extend_lock(self, request: Request, pk: str) -> Response:
-        data = _valid(ExtendLockSerializer, request)
+        data = valid_data(ExtendLockSerializer, request)
         return self._report(
             pk, lambda task_id: external_tasks.extend_lock(task_id, data["worker_id"], data["new_duration"])
         )
@@ -140,7 +135,7 @@ class ExternalTaskViewSet(viewsets.GenericViewSet[ExternalTask]):
     @extend_schema(request=BpmnErrorSerializer, responses={204: None})
     @action(detail=True, methods=["post"], url_path="bpmn-error")
     def bpmn_error(self, request: Request, pk: str) -> Response:
-        data = _valid(BpmnErrorSerializer, request)
+        data = valid_data(BpmnErrorSerializer, request)
         return self._report(
             pk,
             lambda task_id: external_tasks.throw_bpmn_error(

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apg_wbpm.api.problems import Conflict
+from apps.engine.api.requests import valid_data
 from apps.engine.models import Incident
 from apps.engine.runtime import TriggerRejected
 from apps.engine.services import incidents, jobs
@@ -81,7 +82,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=RetrySerializer, responses=IncidentSerializer, summary="Retry what the incident stopped")
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str) -> Response:
-        data = _valid(RetrySerializer, request)
+        data = valid_data(RetrySerializer, request)
         return self._act(
             pk,
             lambda incident_id: incidents.retry_incident(
@@ -92,7 +93,7 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(request=ResolveSerializer, responses=IncidentSerializer, summary="Mark the incident resolved")
     @action(detail=True, methods=["post"])
     def resolve(self, request: Request, pk: str) -> Response:
-        data = _valid(ResolveSerializer, request)
+        data = valid_data(ResolveSerializer, request)
         return self._act(
             pk,
             lambda incident_id: incidents.resolve_incident(
@@ -108,9 +109,3 @@ class IncidentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         except (TransitionRefused, TriggerRejected) as refused:
             raise Conflict(str(refused)) from refused
         return Response(IncidentSerializer(incident).data)
-
-
-def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
