@@ -21,6 +21,8 @@ from apps.engine.bpmn.spec import (
     Expression,
     ExtensionConfig,
     IntermediateCatchEvent,
+    IntermediateThrowEvent,
+    LinkEventDefinition,
     MessageEventDefinition,
     MultiInstance,
     ProcessSpec,
@@ -234,3 +236,24 @@ def check_timers(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
                         f"'{excerpt(definition.value)}', which is not a valid {kind}: {problem}"
                     )
                     yield error("timer-invalid", message, node.id, definition.line or node.line)
+
+
+def check_links(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """A link throw event jumps to the one link catch event of its name in the same scope."""
+    catches: dict[str | None, list[str]] = {}
+    for node in scope.nodes.values():
+        if isinstance(node, IntermediateCatchEvent):
+            for definition in node.event_definitions:
+                if isinstance(definition, LinkEventDefinition):
+                    catches.setdefault(definition.name, []).append(node.id)
+    for node in scope.nodes.values():
+        if not isinstance(node, IntermediateThrowEvent):
+            continue
+        for definition in node.event_definitions:
+            if isinstance(definition, LinkEventDefinition) and len(catches.get(definition.name, [])) != 1:
+                found = len(catches.get(definition.name, []))
+                message = (
+                    f"The link throw event '{node.id}' goes to the link '{definition.name}', which has {found} "
+                    f"catch events in the {describe_scope(scope)}; it needs exactly one."
+                )
+                yield error("link-target-missing", message, node.id, node.line)

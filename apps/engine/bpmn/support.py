@@ -125,6 +125,12 @@ def _event_support(event: Event) -> Support:
         return Support.EXECUTABLE if definition.timer_type in ("date", "duration") else Support.UNSUPPORTED
     if isinstance(definition, TimerEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:
         return Support.EXECUTABLE if definition.timer_type is not None else Support.UNSUPPORTED
+    if isinstance(definition, LinkEventDefinition):
+        return (
+            Support.EXECUTABLE
+            if isinstance(event, (IntermediateThrowEvent, IntermediateCatchEvent))
+            else Support.UNSUPPORTED
+        )
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, EndEvent):
         return Support.EXECUTABLE
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, BoundaryEvent):

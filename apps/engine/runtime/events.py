@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
 from apps.engine.runtime import errors_thrown, timers
+from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.step import Outcome
 
@@ -45,3 +46,28 @@ def enter_timer_catch(run: Run, token: Token, node: spec.IntermediateCatchEvent)
     (timer,) = node.event_definitions
     due = timers.due_at(run, token, node, timer)  # type: ignore[arg-type]
     run.wait(token, node, "timer", {"due_at": due.isoformat()})
+
+
+def enter_link_throw(run: Run, token: Token, node: spec.IntermediateThrowEvent) -> None:
+    """Go on from the link catch event of the same name in the same scope (a "go to" on the page)."""
+    run.begin_activity(token, node)
+    (link,) = node.event_definitions
+    name = getattr(link, "name", None)
+    scope = run.process.spec.scope_of.get(node.id, run.process.spec.id)
+    targets = [
+        candidate.id
+        for candidate in run.process.nodes.values()
+        if isinstance(candidate, spec.IntermediateCatchEvent)
+        and run.process.spec.scope_of.get(candidate.id, run.process.spec.id) == scope
+        and any(
+            isinstance(item, spec.LinkEventDefinition) and item.name == name for item in candidate.event_definitions
+        )
+    ]
+    if len(targets) != 1:
+        raise TokenStopped("link-target-missing", f"The link {name!r} of {node.id!r} has {len(targets)} catch events.")
+    run.end_activity(token)
+    run.arrive(token, targets[0])
+
+
+def _links(definition: spec.EventDefinition, name: str | None) -> bool:
+    return isinstance(definition, spec.LinkEventDefinition) and definition.name == name

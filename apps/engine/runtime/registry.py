@@ -53,6 +53,10 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
             return events.enter_pass_through_event  # its timer fired, or its message came: that started it
         if isinstance(node, spec.IntermediateCatchEvent) and _only_message(node):
             return messages.enter_message_catch
+        if isinstance(node, spec.IntermediateThrowEvent) and _only_link(node):
+            return events.enter_link_throw
+        if isinstance(node, spec.IntermediateCatchEvent) and _only_link(node):
+            return events.enter_pass_through_event  # a link throw event sent the token here
         return _not_yet(f"a {node.event_definitions[0].kind} event")
     behaviour = BEHAVIOURS.get(type(node))
     if behaviour is None:
@@ -71,3 +75,7 @@ def _only_timer(node: spec.Event) -> bool:
 
 def _only_message(node: spec.Event) -> bool:
     return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.MessageEventDefinition)
+
+
+def _only_link(node: spec.Event) -> bool:
+    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.LinkEventDefinition)
