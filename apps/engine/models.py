@@ -284,6 +284,7 @@ class JobKind(models.TextChoices):
     ASYNC_BEFORE = "async-before"
     ASYNC_AFTER = "async-after"
     BOUNDARY_TIMER = "boundary-timer"
+    GATEWAY_TIMER = "gateway-timer"
     TIMER_START = "timer-start"
 
 
@@ -339,7 +340,12 @@ class MessageSubscription(models.Model):
         ProcessDefinition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     element_id = models.CharField(max_length=255)
-    boundary = models.BooleanField(default=False, help_text="A boundary event of the activity the token is at")
+    kind = models.CharField(
+        max_length=16,
+        choices=[("wait", "wait"), ("boundary", "boundary"), ("gateway", "gateway"), ("start", "start")],
+        default="wait",
+        help_text="What the message triggers: the wait, a boundary event, an event-based gateway's event, a start",
+    )
     message_name = models.CharField(max_length=255)
     correlation_key = models.CharField(max_length=255, blank=True, help_text="Empty: the message declares none")
     created_at = models.DateTimeField(default=timezone.now)

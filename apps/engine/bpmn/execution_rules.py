@@ -18,6 +18,7 @@ from apps.engine.bpmn.spec import (
     Activity,
     BusinessRuleTask,
     CallActivity,
+    EventBasedGateway,
     Expression,
     ExtensionConfig,
     IntermediateCatchEvent,
@@ -257,3 +258,29 @@ def check_links(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
                     f"catch events in the {describe_scope(scope)}; it needs exactly one."
                 )
                 yield error("link-target-missing", message, node.id, node.line)
+
+
+def check_event_gateways(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """An event-based gateway waits for events: each of its flows must lead to a timer or message
+    catch event or a receive task."""
+    for node in scope.nodes.values():
+        if not isinstance(node, EventBasedGateway):
+            continue
+        for flow_id in node.outgoing:
+            flow = scope.flows.get(flow_id)
+            target = scope.nodes.get(flow.target) if flow is not None else None
+            if target is None or _waits_for_an_event(target):
+                continue
+            message = (
+                f"The event-based gateway '{node.id}' leads to the {describe_node(target)} '{target.id}'; it can "
+                "only lead to timer or message catch events and receive tasks."
+            )
+            yield error("event-gateway-target-invalid", message, node.id, node.line)
+
+
+def _waits_for_an_event(node: object) -> bool:
+    if isinstance(node, ReceiveTask):
+        return True
+    if isinstance(node, IntermediateCatchEvent) and len(node.event_definitions) == 1:
+        return isinstance(node.event_definitions[0], (TimerEventDefinition, MessageEventDefinition))
+    return False

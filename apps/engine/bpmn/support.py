@@ -69,7 +69,7 @@ NODE_SUPPORT: Mapping[type[FlowNode], Support] = {
     ExclusiveGateway: Support.EXECUTABLE,
     ParallelGateway: Support.EXECUTABLE,
     InclusiveGateway: Support.EXECUTABLE,
-    EventBasedGateway: Support.NOT_YET,
+    EventBasedGateway: Support.EXECUTABLE,
     ComplexGateway: Support.UNSUPPORTED,
     UnsupportedNode: Support.UNSUPPORTED,
 }

@@ -16,7 +16,7 @@ from typing import Any
 
 from apps.engine.bpmn import spec
 from apps.engine.expressions import EvaluationError
-from apps.engine.runtime import boundaries, errors_thrown, loops
+from apps.engine.runtime import boundaries, errors_thrown, event_gateway, loops
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TokenStopped, TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
@@ -423,6 +423,23 @@ def throw_error(
     except TokenStopped as stop:
         token.data.pop("details", None)
         run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()
+
+
+def fire_gateway_event(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    event_id: str,
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+    variables: Mapping[str, Any] | None = None,
+) -> Step:
+    """The event ``event_id`` after the event-based gateway ``token_id`` waits at happened first."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    event_gateway.fire(run, token_id, event_id, variables)
     return run.settle()
 
 

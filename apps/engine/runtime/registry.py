@@ -7,7 +7,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import activities, calls, events, gateways, loops, messages, subprocesses
+from apps.engine.runtime import activities, calls, event_gateway, events, gateways, loops, messages, subprocesses
 from apps.engine.runtime.errors import TokenStopped
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ BEHAVIOURS: dict[type[spec.FlowNode], Behaviour] = {
     spec.ExclusiveGateway: gateways.enter_exclusive_gateway,
     spec.ParallelGateway: gateways.enter_parallel_gateway,
     spec.InclusiveGateway: gateways.enter_inclusive_gateway,
+    spec.EventBasedGateway: event_gateway.enter,
     spec.SubProcess: subprocesses.enter_subprocess,
 }
 

@@ -118,10 +118,9 @@ def _apply(claimed: Claimed) -> Ran:
     try:
         process, snapshot, token_id = compiled_process(instance.definition), load_snapshot(instance), str(job.token_id)
         handlers = registered_handlers()
-        if job.kind == JobKind.BOUNDARY_TIMER:
-            step = runtime.fire_boundary(
-                process, snapshot, token_id, job.element_id, now=now, new_id=_new_id, handlers=handlers
-            )
+        if job.kind in (JobKind.BOUNDARY_TIMER, JobKind.GATEWAY_TIMER):
+            fire = runtime.fire_boundary if job.kind == JobKind.BOUNDARY_TIMER else runtime.fire_gateway_event
+            step = fire(process, snapshot, token_id, job.element_id, now=now, new_id=_new_id, handlers=handlers)
         else:
             step = runtime.continue_job(
                 process, snapshot, token_id, job.kind, now=now, new_id=_new_id, handlers=handlers

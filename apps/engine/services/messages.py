@@ -25,6 +25,7 @@ from apps.engine.handlers import registered_handlers
 from apps.engine.models import BufferedMessage, InstanceState, MessageSubscription, ProcessInstance, ReceivedMessage
 from apps.engine.runtime import Step, TriggerRejected
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
+from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import InstanceNotActive, complete_wait, start_instance
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -112,7 +113,7 @@ def deliver_buffered(instance: ProcessInstance, step: Step, *, actor: str) -> No
     buffered message that matches it, if one is still alive (the oldest first), as if the
     message came now. The step that delivery writes is served the same way in its turn."""
     for wait in step.waits:
-        if wait.kind not in ("message", BOUNDARY_MESSAGE):
+        if wait.kind not in ("message", BOUNDARY_MESSAGE, GATEWAY_MESSAGE):
             continue
         key = wait.details.get("correlation_key") or ""
         buffered = (
@@ -127,11 +128,7 @@ def deliver_buffered(instance: ProcessInstance, step: Step, *, actor: str) -> No
             continue
         buffered.delete()
         subscription = MessageSubscription.objects.get(token_id=wait.token_id, element_id=wait.element_id)
-        if subscription.boundary:
-            _fire_boundary(subscription, buffered.variables, buffered.sent_by or actor)
-        else:
-            complete_wait(instance.id, wait.token_id, buffered.variables, actor=buffered.sent_by or actor)
-            subscription.delete()
+        _trigger(subscription, buffered.variables, buffered.sent_by or actor)
         return  # that delivery wrote a step of its own and served its waits; this step's may be gone
 
 
@@ -162,8 +159,8 @@ def _deliver(
     correlate_all: bool,
     actor: str,
 ) -> Correlation:
-    waiting = MessageSubscription.objects.filter(
-        message_name=name, instance__isnull=False, instance__state=InstanceState.ACTIVE
+    waiting = MessageSubscription.objects.exclude(kind="start").filter(
+        message_name=name, instance__state=InstanceState.ACTIVE
     )
     if correlation_key is not None:
         waiting = waiting.filter(correlation_key=correlation_key)
@@ -177,17 +174,7 @@ def _deliver(
     matched = []
     for subscription in found:
         try:
-            if subscription.boundary:
-                _fire_boundary(subscription, variables, actor)
-            else:
-                complete_wait(
-                    subscription.instance_id,  # type: ignore[arg-type]
-                    str(subscription.token_id),
-                    variables,
-                    actor=actor,
-                    expected_wait="message",
-                )
-                subscription.delete()
+            _trigger(subscription, variables, actor)
         except (TriggerRejected, InstanceNotActive):
             continue  # taken by a delivery that committed first
         matched.append({"instance": str(subscription.instance_id), "element_id": subscription.element_id})
@@ -196,15 +183,27 @@ def _deliver(
     return Correlation(started=_start_by_message(name, business_key, variables, actor))
 
 
-def _fire_boundary(subscription: MessageSubscription, variables: Mapping[str, Any], actor: str) -> None:
-    """A message boundary event of a running activity: fire it under the instance's lock. An
-    interrupting one ends its subscription; a non-interrupting one stays for the next message."""
+def _trigger(subscription: MessageSubscription, variables: Mapping[str, Any], actor: str) -> None:
+    """The message of ``subscription`` came: complete the wait, fire the boundary event, or the
+    event-based gateway's event, under the instance's lock. A non-interrupting boundary event
+    stays subscribed for the next message; every other subscription is used up."""
+    if subscription.kind == "wait":
+        complete_wait(
+            subscription.instance_id,  # type: ignore[arg-type]
+            str(subscription.token_id),
+            variables,
+            actor=actor,
+            expected_wait="message",
+        )
+        subscription.delete()
+        return
     instance = lock_instance(subscription.instance_id)  # type: ignore[arg-type]
     if instance.state != InstanceState.ACTIVE:
         raise InstanceNotActive(f"The instance is {instance.state}.")
     process = compiled_process(instance.definition)
     now = clock.now()
-    step = runtime.fire_boundary(
+    fire = runtime.fire_boundary if subscription.kind == "boundary" else runtime.fire_gateway_event
+    step = fire(
         process,
         load_snapshot(instance),
         str(subscription.token_id),
@@ -215,13 +214,12 @@ def _fire_boundary(subscription: MessageSubscription, variables: Mapping[str, An
         variables=variables,
     )
     write_step(instance, step, now=now, actor=actor)
-    boundary = process.nodes[subscription.element_id]
-    if getattr(boundary, "cancel_activity", True):
+    if getattr(process.nodes[subscription.element_id], "cancel_activity", True):
         MessageSubscription.objects.filter(id=subscription.id).delete()
 
 
 def _start_by_message(name: str, business_key: str | None, variables: Mapping[str, Any], actor: str) -> str:
-    starts = list(MessageSubscription.objects.filter(message_name=name, instance=None).select_related("definition"))
+    starts = list(MessageSubscription.objects.filter(message_name=name, kind="start").select_related("definition"))
     if not starts:
         raise MessageNotCorrelated(f"Nothing waits for the message {name!r} and no process starts with it.")
     if len(starts) > 1:

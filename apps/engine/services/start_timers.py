@@ -42,7 +42,9 @@ def subscribe_start_messages(
             reference = definitions[0].message_ref or ""
             message = messages.get(reference)
             name = (message.name if message is not None else None) or reference
-            MessageSubscription.objects.create(definition=definition, element_id=node_id, message_name=name)
+            MessageSubscription.objects.create(
+                definition=definition, element_id=node_id, message_name=name, kind="start"
+            )
 
 
 def schedule_start_timers(definition: ProcessDefinition, process: spec.ProcessSpec) -> None:

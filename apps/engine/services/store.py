@@ -32,6 +32,7 @@ from apps.engine.runtime import Outcome, Snapshot, Step
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
+from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE
 from apps.engine.services import calls, rows, wakeup
 
 
@@ -110,10 +111,14 @@ def write_step(
         wakeup.wake_after_commit()
     if calls.involved(instance, step):
         calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
-    if any(wait.kind in ("message", BOUNDARY_MESSAGE) for wait in step.waits) and _messages_buffered():
+    if any(wait.kind in SUBSCRIPTION_KINDS for wait in step.waits) and _messages_buffered():
         from apps.engine.services.messages import deliver_buffered  # it writes steps through this module
 
         deliver_buffered(instance, step, actor=actor)
+
+
+# The message waits of a step, and what each triggers when its message comes.
+SUBSCRIPTION_KINDS = {"message": "wait", BOUNDARY_MESSAGE: "boundary", GATEWAY_MESSAGE: "gateway"}
 
 
 def _messages_buffered() -> bool:
@@ -219,13 +224,13 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
             "instance_id": instance.id,
             "token_id": uuid.UUID(wait.token_id),
             "element_id": wait.element_id,
-            "boundary": wait.kind == BOUNDARY_MESSAGE,
+            "kind": SUBSCRIPTION_KINDS[wait.kind],
             "message_name": wait.details["message_name"],
             "correlation_key": wait.details.get("correlation_key") or "",
             "created_at": now,
         }
         for wait in step.waits
-        if wait.kind in ("message", BOUNDARY_MESSAGE)
+        if wait.kind in SUBSCRIPTION_KINDS
     ]
     if subscriptions:
         statements += rows.table(MessageSubscription).insert(subscriptions)

@@ -22,10 +22,10 @@ import pytest
 from apps.engine import clock, runtime
 from apps.engine.bpmn.parser import parse_definitions
 from apps.engine.expressions import compile_expression, compile_script
-from apps.engine.models import ActivityInstance, ExternalTask, InstanceState, Job, ProcessInstance
+from apps.engine.models import ActivityInstance, ExternalTask, InstanceState, Job, MessageSubscription, ProcessInstance
 from apps.engine.runtime import CompiledProcess, Outcome, Snapshot, Step, apply_step, halted
 from apps.engine.runtime.interpreter import ServiceHandler
-from apps.engine.services import external_tasks, instances, jobs, operations, store
+from apps.engine.services import external_tasks, instances, jobs, messages, operations, store
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.deployments import deploy
 
@@ -49,6 +49,13 @@ def token_at(snapshot: Snapshot, element_id: str) -> str:
     """The id of the one token at ``element_id``."""
     found = [token.id for token in snapshot.tokens.values() if token.element_id == element_id]
     assert len(found) == 1, f"Expected one token at {element_id!r}, found {len(found)}."
+    return found[0]
+
+
+def gateway_token_of(snapshot: Snapshot, event_id: str) -> str:
+    """The id of the token waiting at an event-based gateway for ``event_id``."""
+    found = [token.id for token in snapshot.tokens.values() if event_id in token.data.get("gateway_events", ())]
+    assert len(found) == 1, f"Expected one gateway waiting for {event_id!r}, found {len(found)}."
     return found[0]
 
 
@@ -106,6 +113,20 @@ class Instance:
             now=NOW,
             new_id=self._new_id,
             handlers=self.handlers,
+        )
+        return self._apply(step)
+
+    def fire_gateway(self, event_id: str, **variables: Any) -> Step:
+        """``event_id``, one of the events after an event-based gateway, happens first."""
+        step = runtime.fire_gateway_event(
+            self.process,
+            self.snapshot,
+            gateway_token_of(self.snapshot, event_id),
+            event_id,
+            now=NOW,
+            new_id=self._new_id,
+            handlers=self.handlers,
+            variables=variables,
         )
         return self._apply(step)
 
@@ -248,6 +269,19 @@ class StoredInstance:
 
     def fire_token(self, token_text: str) -> Step:
         return self._run_job(Job.objects.filter(token_id=uuid.UUID(token_text)))
+
+    def fire_gateway(self, event_id: str, **variables: Any) -> Step:
+        """Through the job service for a timer; through message correlation for a message."""
+        token_id = uuid.UUID(gateway_token_of(self.snapshot, event_id))
+        timer = Job.objects.filter(token_id=token_id, element_id=event_id)
+        if timer.exists():
+            return self._run_job(timer)
+        subscription = MessageSubscription.objects.get(token_id=token_id, element_id=event_id)
+        return self._trigger(
+            lambda: messages.correlate(
+                subscription.message_name, correlation_key=subscription.correlation_key or None, variables=variables
+            )
+        )
 
     def throw_error(self, element_id: str, code: str, message: str = "") -> Step:
         """Through the external-task service, as the task's worker reports the error."""
