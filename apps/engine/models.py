@@ -285,6 +285,8 @@ class JobKind(models.TextChoices):
     ASYNC_AFTER = "async-after"
     BOUNDARY_TIMER = "boundary-timer"
     GATEWAY_TIMER = "gateway-timer"
+    SIGNAL = "signal"  # a thrown signal: fans out into one delivery per subscriber
+    SIGNAL_DELIVERY = "signal-delivery"
     TIMER_START = "timer-start"
 
 
@@ -313,6 +315,7 @@ class Job(models.Model):
     lock_token = models.UUIDField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(default=dict, blank=True, help_text="What a signal job broadcasts")
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -390,3 +393,32 @@ class BufferedMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} until {self.expires_at:%Y-%m-%d %H:%M:%S}"
+
+
+class SignalSubscription(models.Model):
+    """A signal catch or boundary event waiting in an instance, or a signal start event of the
+    newest version of a process: a thrown signal reaches every one of the tenant's."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(
+        ProcessInstance, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    token_id = models.UUIDField(null=True, blank=True)
+    definition = models.ForeignKey(
+        ProcessDefinition, null=True, blank=True, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    element_id = models.CharField(max_length=255)
+    kind = models.CharField(
+        max_length=16, choices=[("wait", "wait"), ("boundary", "boundary"), ("start", "start")], default="wait"
+    )
+    signal_name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["signal_name"], name="engine_signal_name"),
+            models.Index(fields=["instance"], name="engine_signal_instance"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.signal_name} at {self.element_id}"

@@ -4,6 +4,7 @@ from apps.engine.api import views
 from apps.engine.api.external_tasks import ExternalTaskViewSet
 from apps.engine.api.incidents import IncidentViewSet
 from apps.engine.api.messages import MessageViewSet
+from apps.engine.api.signals import SignalViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("deployments", views.DeploymentViewSet, basename="deployment")
@@ -12,5 +13,6 @@ router.register("process-instances", views.InstanceViewSet, basename="process-in
 router.register("external-tasks", ExternalTaskViewSet, basename="external-task")
 router.register("messages", MessageViewSet, basename="message")
 router.register("incidents", IncidentViewSet, basename="incident")
+router.register("signals", SignalViewSet, basename="signal")
 
 urlpatterns = router.urls

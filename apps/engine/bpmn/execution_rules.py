@@ -46,8 +46,11 @@ WORKER_TASKS = (ServiceTask, SendTask, BusinessRuleTask)
 
 
 def check_support(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    in_event_subprocess = bool(getattr(scope, "triggered_by_event", False))
     for node in scope.nodes.values():
         support = node_support(node)
+        if in_event_subprocess and isinstance(node, StartEvent) and support is Support.EXECUTABLE:
+            support = Support.NOT_YET  # event subprocesses are not executed yet, nor the events that start them
         if support is Support.NOT_YET:
             message = (
                 f"The {describe_node(node)} '{node.id}' is not executable yet: timer, message, signal and error "

@@ -131,6 +131,10 @@ def _event_support(event: Event) -> Support:
             if isinstance(event, (IntermediateThrowEvent, IntermediateCatchEvent))
             else Support.UNSUPPORTED
         )
+    if isinstance(definition, SignalEventDefinition):
+        if isinstance(event, StartEvent):
+            return Support.EXECUTABLE if event.is_interrupting else Support.NOT_YET
+        return Support.EXECUTABLE  # catch, throw, boundary (interrupting or not) and end events
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, EndEvent):
         return Support.EXECUTABLE
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, BoundaryEvent):

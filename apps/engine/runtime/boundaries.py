@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import messages, timers
+from apps.engine.runtime import messages, signals, timers
 from apps.engine.runtime.errors import TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.state import Token, TokenState
@@ -50,6 +50,10 @@ def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
             details = messages.subscription(run, token, boundary, definition.message_ref)
             run.step.waits.append(Wait(BOUNDARY_MESSAGE, token.id, boundary_id, details))
             subscribed.append(boundary_id)
+        elif isinstance(definition, spec.SignalEventDefinition):
+            details = {"signal_name": signals.signal_name(run, boundary)}
+            run.step.waits.append(Wait(signals.BOUNDARY_SIGNAL, token.id, boundary_id, details))
+            subscribed.append(boundary_id)
         # An error boundary event needs no subscription: a thrown error looks for it (errors_thrown).
     if subscribed:
         token.data["boundaries"] = subscribed
@@ -64,6 +68,8 @@ def unsubscribe(run: Run, token: Token) -> None:
 
 def _kind(run: Run, boundary_id: str) -> str:
     (definition,) = cast("spec.BoundaryEvent", run.process.nodes[boundary_id]).event_definitions
+    if isinstance(definition, spec.SignalEventDefinition):
+        return signals.BOUNDARY_SIGNAL
     return BOUNDARY_MESSAGE if isinstance(definition, spec.MessageEventDefinition) else BOUNDARY_TIMER
 
 

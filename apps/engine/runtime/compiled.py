@@ -28,12 +28,15 @@ class CompiledProcess:
         compile_script: Callable[[str], Runnable],
         messages: Mapping[str, spec.Message] | None = None,
         errors: Mapping[str, spec.ErrorSpec] | None = None,
+        signals: Mapping[str, spec.Signal] | None = None,
     ) -> None:
         self.spec = process
         # The messages of the file, by id: what a message event or receive task waits for, by name.
         self.messages: dict[str, spec.Message] = dict(messages or {})
         # The errors of the file, by id: the code an error end event throws and a boundary catches.
         self.errors: dict[str, spec.ErrorSpec] = dict(errors or {})
+        # The signals of the file, by id: what a signal event throws or catches, by name.
+        self.signals: dict[str, spec.Signal] = dict(signals or {})
         self.nodes: dict[str, spec.FlowNode] = dict(process.nodes)
         self.flows: dict[str, spec.SequenceFlow] = dict(process.flows)
         for subprocess in process.scopes.values():

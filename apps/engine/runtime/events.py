@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import errors_thrown, timers
+from apps.engine.runtime import errors_thrown, signals, timers
 from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.step import Outcome
@@ -24,6 +24,8 @@ def enter_pass_through_event(run: Run, token: Token, node: spec.FlowNode) -> Non
 
 def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
     run.begin_activity(token, node)
+    if any(isinstance(item, spec.SignalEventDefinition) for item in node.event_definitions):
+        signals.throw_at_end(run, token, node)
     error = next((item for item in node.event_definitions if isinstance(item, spec.ErrorEventDefinition)), None)
     if error is not None:
         code = errors_thrown.error_code(run, error) or ""

@@ -7,7 +7,17 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import activities, calls, event_gateway, events, gateways, loops, messages, subprocesses
+from apps.engine.runtime import (
+    activities,
+    calls,
+    event_gateway,
+    events,
+    gateways,
+    loops,
+    messages,
+    signals,
+    subprocesses,
+)
 from apps.engine.runtime.errors import TokenStopped
 
 if TYPE_CHECKING:
@@ -54,6 +64,12 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
             return events.enter_pass_through_event  # its timer fired, or its message came: that started it
         if isinstance(node, spec.IntermediateCatchEvent) and _only_message(node):
             return messages.enter_message_catch
+        if isinstance(node, spec.IntermediateCatchEvent) and _only(node, spec.SignalEventDefinition):
+            return signals.enter_signal_catch
+        if isinstance(node, spec.IntermediateThrowEvent) and _only(node, spec.SignalEventDefinition):
+            return signals.enter_signal_throw
+        if isinstance(node, spec.StartEvent) and _only(node, spec.SignalEventDefinition):
+            return events.enter_pass_through_event  # a thrown signal started the instance here
         if isinstance(node, spec.IntermediateThrowEvent) and _only_link(node):
             return events.enter_link_throw
         if isinstance(node, spec.IntermediateCatchEvent) and _only_link(node):
@@ -80,3 +96,7 @@ def _only_message(node: spec.Event) -> bool:
 
 def _only_link(node: spec.Event) -> bool:
     return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.LinkEventDefinition)
+
+
+def _only(node: spec.Event, kind: type[spec.EventDefinition]) -> bool:
+    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], kind)

@@ -74,6 +74,7 @@ class Step:
     incidents: list[IncidentRecord] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
     outcome: Outcome | None = None
+    signals: list[str] = field(default_factory=list)  # names of the signals thrown, broadcast after the commit
     halted: bool = False  # the instance goes on but only an operator can move it (``state.halted``)
 
 

@@ -32,6 +32,7 @@ def compiled_process(definition: ProcessDefinition) -> CompiledProcess:
         compile_script,
         messages=definitions.messages,
         errors=definitions.errors,
+        signals=definitions.signals,
     )
     with _lock:
         _cache[definition.id] = process

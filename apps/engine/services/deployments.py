@@ -11,7 +11,12 @@ from django.db.models import Max
 from apps.engine.bpmn import Problem, has_errors, parse_definitions, validate
 from apps.engine.expressions import compile_expression, compile_script
 from apps.engine.models import Deployment, ProcessDefinition
-from apps.engine.services.start_timers import StartTimerInvalid, schedule_start_timers, subscribe_start_messages
+from apps.engine.services.start_timers import (
+    StartTimerInvalid,
+    schedule_start_timers,
+    subscribe_start_messages,
+    subscribe_start_signals,
+)
 
 
 class DeploymentRefused(Exception):
@@ -66,6 +71,7 @@ def deploy(xml: bytes, *, name: str = "", deployed_by: str = "") -> DeployResult
             for definition, process in zip(stored, executable, strict=True):
                 schedule_start_timers(definition, process)
                 subscribe_start_messages(definition, process, definitions.messages)
+                subscribe_start_signals(definition, process, definitions.signals)
     except StartTimerInvalid as invalid:
         raise DeploymentRefused((invalid.problem,)) from invalid
     except IntegrityError:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from django.db import connection, transaction
@@ -26,8 +26,8 @@ from uuid6 import uuid7
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance
-from apps.engine.services import start_timers, wakeup
+from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription
+from apps.engine.services import signals, start_timers, wakeup
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import start_instance
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -104,6 +104,8 @@ def _apply(claimed: Claimed) -> Ran:
     kind, instance_id = Job.objects.filter(id=claimed.id).values_list("kind", "instance_id").first() or (None, None)
     if kind == JobKind.TIMER_START:
         return _start_by_timer(claimed)
+    if kind == JobKind.SIGNAL:
+        return _broadcast_signal(claimed)
     if instance_id is None:
         return Ran.GONE
     instance = lock_instance(instance_id)
@@ -118,7 +120,11 @@ def _apply(claimed: Claimed) -> Ran:
     try:
         process, snapshot, token_id = compiled_process(instance.definition), load_snapshot(instance), str(job.token_id)
         handlers = registered_handlers()
-        if job.kind in (JobKind.BOUNDARY_TIMER, JobKind.GATEWAY_TIMER):
+        if job.kind == JobKind.SIGNAL_DELIVERY:
+            step = _deliver_signal(job, instance, now)
+            if step is None:
+                return Ran.GONE
+        elif job.kind in (JobKind.BOUNDARY_TIMER, JobKind.GATEWAY_TIMER):
             fire = runtime.fire_boundary if job.kind == JobKind.BOUNDARY_TIMER else runtime.fire_gateway_event
             step = fire(process, snapshot, token_id, job.element_id, now=now, new_id=_new_id, handlers=handlers)
         else:
@@ -129,6 +135,52 @@ def _apply(claimed: Claimed) -> Ran:
         return Ran.GONE  # the token moved on without it (an operator's modification)
     write_step(instance, step, now=now)
     return Ran.APPLIED
+
+
+def _broadcast_signal(claimed: Claimed) -> Ran:
+    """A signal thrown in an instance: fan it out to its subscribers (their deliveries are jobs too)."""
+    job = _fenced(claimed)
+    if job is None:
+        return Ran.GONE if not Job.objects.filter(id=claimed.id).exists() else Ran.LEASE_LOST
+    job.delete()
+    signals.broadcast(job.payload["name"], actor=job.payload.get("actor", ""))
+    return Ran.APPLIED
+
+
+def _deliver_signal(job: Job, instance: ProcessInstance, now: datetime) -> runtime.Step | None:
+    """The step of one signal delivery (a catch event completed, a boundary event fired), or
+    None when the subscription went meanwhile."""
+    subscription = SignalSubscription.objects.filter(token_id=job.token_id, element_id=job.element_id).first()
+    if subscription is None:
+        return None
+    process, snapshot = compiled_process(instance.definition), load_snapshot(instance)
+    variables = job.payload.get("variables") or {}
+    handlers = registered_handlers()
+    if subscription.kind == "boundary":
+        step = runtime.fire_boundary(
+            process,
+            snapshot,
+            str(job.token_id),
+            job.element_id,
+            now=now,
+            new_id=_new_id,
+            handlers=handlers,
+            variables=variables,
+        )
+        if getattr(process.nodes[job.element_id], "cancel_activity", True):
+            subscription.delete()
+        return step
+    subscription.delete()
+    return runtime.complete(
+        process,
+        snapshot,
+        str(job.token_id),
+        variables,
+        now=now,
+        new_id=_new_id,
+        expected_wait="signal",
+        handlers=handlers,
+    )
 
 
 def _start_by_timer(claimed: Claimed) -> Ran:

@@ -19,7 +19,7 @@ from apps.engine import clock
 from apps.engine.bpmn import spec, timer_text
 from apps.engine.bpmn.problems import Problem, error
 from apps.engine.expressions import EvaluationError, compile_expression
-from apps.engine.models import Job, JobKind, MessageSubscription, ProcessDefinition
+from apps.engine.models import Job, JobKind, MessageSubscription, ProcessDefinition, SignalSubscription
 
 
 class StartTimerInvalid(Exception):
@@ -45,6 +45,21 @@ def subscribe_start_messages(
             MessageSubscription.objects.create(
                 definition=definition, element_id=node_id, message_name=name, kind="start"
             )
+
+
+def subscribe_start_signals(
+    definition: ProcessDefinition, process: spec.ProcessSpec, signals: Mapping[str, spec.Signal]
+) -> None:
+    """Caller holds the deployment's transaction. Replace the key's signal start events with this version's."""
+    SignalSubscription.objects.filter(kind="start", definition__key=definition.key).delete()
+    for node_id in process.start_node_ids:
+        node = process.nodes[node_id]
+        definitions = getattr(node, "event_definitions", ())
+        if len(definitions) == 1 and isinstance(definitions[0], spec.SignalEventDefinition):
+            reference = definitions[0].signal_ref or ""
+            signal = signals.get(reference)
+            name = (signal.name if signal is not None else None) or reference
+            SignalSubscription.objects.create(definition=definition, element_id=node_id, signal_name=name, kind="start")
 
 
 def schedule_start_timers(definition: ProcessDefinition, process: spec.ProcessSpec) -> None:

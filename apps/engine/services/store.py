@@ -25,10 +25,11 @@ from apps.engine.models import (
     JobKind,
     MessageSubscription,
     ProcessInstance,
+    SignalSubscription,
     Token,
     VariableChange,
 )
-from apps.engine.runtime import Outcome, Snapshot, Step
+from apps.engine.runtime import Outcome, Snapshot, Step, signals
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
@@ -109,6 +110,10 @@ def write_step(
     _announce(instance, step)
     if any(wait.kind in (JobKind.ASYNC_BEFORE, JobKind.ASYNC_AFTER) for wait in step.waits):
         wakeup.wake_after_commit()
+    if step.signals:
+        from apps.engine.services.signals import throw_later  # it starts instances through this module
+
+        throw_later(step.signals, now=now, actor=actor)
     if calls.involved(instance, step):
         calls.follow_up(instance, step, now=now, actor=actor, handlers=handlers)
     if any(wait.kind in SUBSCRIPTION_KINDS for wait in step.waits) and _messages_buffered():
@@ -117,6 +122,10 @@ def write_step(
         deliver_buffered(instance, step, actor=actor)
 
 
+# The waits of a step that a job row ends (its kind names the job).
+JOB_WAITS = frozenset(
+    {JobKind.TIMER, JobKind.ASYNC_BEFORE, JobKind.ASYNC_AFTER, JobKind.BOUNDARY_TIMER, JobKind.GATEWAY_TIMER}
+)
 # The message waits of a step, and what each triggers when its message comes.
 SUBSCRIPTION_KINDS = {"message": "wait", BOUNDARY_MESSAGE: "boundary", GATEWAY_MESSAGE: "gateway"}
 
@@ -193,7 +202,8 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
     statements = []
     if step.cancelled_waits:
         cancelled = [uuid.UUID(wait.token_id) for wait in step.cancelled_waits]
-        for table in (ExternalTask._meta.db_table, Job._meta.db_table, MessageSubscription._meta.db_table):
+        waits_of_tokens = (ExternalTask, Job, MessageSubscription, SignalSubscription)
+        for table in (model._meta.db_table for model in waits_of_tokens):
             statements.append((f"DELETE FROM {table} WHERE token_id = ANY(%s)", [cancelled]))  # noqa: S608
         # A token taken away takes its incidents with it (resolved by the engine, not by a person).
         statements.append(
@@ -214,7 +224,7 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
             "created_at": now,
         }
         for wait in step.waits
-        if wait.kind in JobKind.values
+        if wait.kind in JOB_WAITS
     ]
     if due:
         statements += rows.table(Job).insert(due)
@@ -234,6 +244,21 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
     ]
     if subscriptions:
         statements += rows.table(MessageSubscription).insert(subscriptions)
+    signal_waits = [
+        {
+            "id": uuid7(),
+            "instance_id": instance.id,
+            "token_id": uuid.UUID(wait.token_id),
+            "element_id": wait.element_id,
+            "kind": "boundary" if wait.kind == signals.BOUNDARY_SIGNAL else "wait",
+            "signal_name": wait.details["signal_name"],
+            "created_at": now,
+        }
+        for wait in step.waits
+        if wait.kind in (signals.SIGNAL, signals.BOUNDARY_SIGNAL)
+    ]
+    if signal_waits:
+        statements += rows.table(SignalSubscription).insert(signal_waits)
     external = [
         {
             "id": uuid7(),

@@ -102,6 +102,7 @@ EXECUTABLE = {
             ("unsupported-element", "EndMessageEvent_Timeout", 113),
             ("unsupported-element", "StartErrorEvent_Timeout", 123),
             ("unsupported-element", "Activity_0vp33kx", 134),
+            ("unsupported-element", "StartMessageEvent_CancellationRequested", 135),
             ("unsupported-element", "EndMessageEvent_InformCustomer", 150),
             ("unsupported-element", "EndMessageEvent_InformOperations", 165),
             ("call-activity-unknown-key", "Activity_ManualCheck", 174),

@@ -119,7 +119,8 @@ def test_elements_not_executed_yet_are_errors_in_an_executable_process():
         ("error", "unsupported-element", "on_cancel", 30),
         ("error", "unsupported-element", "cancel_requested", 31),
     ]
-    assert problems[0].message.startswith("The signal start event 'daily' is not executable yet")
+    assert problems[0].message == "The conditional start event 'daily' is not supported by this engine."
+    assert problems[1].message.startswith("The timer boundary event 'too_late' is not executable yet")
     assert problems[2].message == "The complex gateway 'mix' is not supported by this engine."
 
 

@@ -42,7 +42,9 @@ def load(name: str) -> CompiledProcess:
     assert [problem for problem in result.problems if problem.severity == "error"] == []
     (process,) = result.definitions.processes.values()
     files = result.definitions
-    return CompiledProcess(process, compile_expression, compile_script, messages=files.messages, errors=files.errors)
+    return CompiledProcess(
+        process, compile_expression, compile_script, messages=files.messages, errors=files.errors, signals=files.signals
+    )
 
 
 def token_at(snapshot: Snapshot, element_id: str) -> str:
