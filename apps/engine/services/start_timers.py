@@ -34,17 +34,10 @@ def subscribe_start_messages(
     definition: ProcessDefinition, process: spec.ProcessSpec, messages: Mapping[str, spec.Message]
 ) -> None:
     """Caller holds the deployment's transaction. Replace the key's message start events with this version's."""
-    MessageSubscription.objects.filter(instance=None, definition__key=definition.key).delete()
-    for node_id in process.start_node_ids:
-        node = process.nodes[node_id]
-        definitions = getattr(node, "event_definitions", ())
-        if len(definitions) == 1 and isinstance(definitions[0], spec.MessageEventDefinition):
-            reference = definitions[0].message_ref or ""
-            message = messages.get(reference)
-            name = (message.name if message is not None else None) or reference
-            MessageSubscription.objects.create(
-                definition=definition, element_id=node_id, message_name=name, kind="start"
-            )
+    MessageSubscription.objects.filter(kind="start", definition__key=definition.key).delete()
+    for node_id, reference in _start_events(process, spec.MessageEventDefinition):
+        name = _name(messages.get(reference), reference)
+        MessageSubscription.objects.create(definition=definition, element_id=node_id, message_name=name, kind="start")
 
 
 def subscribe_start_signals(
@@ -52,14 +45,24 @@ def subscribe_start_signals(
 ) -> None:
     """Caller holds the deployment's transaction. Replace the key's signal start events with this version's."""
     SignalSubscription.objects.filter(kind="start", definition__key=definition.key).delete()
+    for node_id, reference in _start_events(process, spec.SignalEventDefinition):
+        name = _name(signals.get(reference), reference)
+        SignalSubscription.objects.create(definition=definition, element_id=node_id, signal_name=name, kind="start")
+
+
+def _start_events(process: spec.ProcessSpec, kind: type[spec.EventDefinition]) -> list[tuple[str, str]]:
+    """The process's start events of one kind, with the id of the message or signal each names."""
+    found = []
     for node_id in process.start_node_ids:
-        node = process.nodes[node_id]
-        definitions = getattr(node, "event_definitions", ())
-        if len(definitions) == 1 and isinstance(definitions[0], spec.SignalEventDefinition):
-            reference = definitions[0].signal_ref or ""
-            signal = signals.get(reference)
-            name = (signal.name if signal is not None else None) or reference
-            SignalSubscription.objects.create(definition=definition, element_id=node_id, signal_name=name, kind="start")
+        definitions = getattr(process.nodes[node_id], "event_definitions", ())
+        if len(definitions) == 1 and isinstance(definitions[0], kind):
+            reference = getattr(definitions[0], "message_ref", None) or getattr(definitions[0], "signal_ref", None)
+            found.append((node_id, reference or ""))
+    return found
+
+
+def _name(element: spec.BaseElement | None, reference: str) -> str:
+    return (element.name if element is not None else None) or reference
 
 
 def schedule_start_timers(definition: ProcessDefinition, process: spec.ProcessSpec) -> None:
