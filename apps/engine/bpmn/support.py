@@ -86,7 +86,7 @@ EVENT_DEFINITION_SUPPORT: Mapping[type[EventDefinition], Support] = {
     TimerEventDefinition: Support.NOT_YET,
     SignalEventDefinition: Support.NOT_YET,
     ErrorEventDefinition: Support.NOT_YET,
-    EscalationEventDefinition: Support.UNSUPPORTED,
+    EscalationEventDefinition: Support.EXECUTABLE,  # throw, end and boundary events; not a start event
     CompensateEventDefinition: Support.UNSUPPORTED,
     ConditionalEventDefinition: Support.UNSUPPORTED,
     LinkEventDefinition: Support.UNSUPPORTED,
@@ -135,6 +135,8 @@ def _event_support(event: Event) -> Support:
         if isinstance(event, StartEvent):
             return Support.EXECUTABLE if event.is_interrupting else Support.NOT_YET
         return Support.EXECUTABLE  # catch, throw, boundary (interrupting or not) and end events
+    if isinstance(definition, EscalationEventDefinition):
+        return Support.UNSUPPORTED if isinstance(event, (StartEvent, IntermediateCatchEvent)) else Support.EXECUTABLE
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, EndEvent):
         return Support.EXECUTABLE
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, BoundaryEvent):

@@ -29,6 +29,7 @@ class CompiledProcess:
         messages: Mapping[str, spec.Message] | None = None,
         errors: Mapping[str, spec.ErrorSpec] | None = None,
         signals: Mapping[str, spec.Signal] | None = None,
+        escalations: Mapping[str, spec.Escalation] | None = None,
     ) -> None:
         self.spec = process
         # The messages of the file, by id: what a message event or receive task waits for, by name.
@@ -37,6 +38,7 @@ class CompiledProcess:
         self.errors: dict[str, spec.ErrorSpec] = dict(errors or {})
         # The signals of the file, by id: what a signal event throws or catches, by name.
         self.signals: dict[str, spec.Signal] = dict(signals or {})
+        self.escalations: dict[str, spec.Escalation] = dict(escalations or {})
         self.nodes: dict[str, spec.FlowNode] = dict(process.nodes)
         self.flows: dict[str, spec.SequenceFlow] = dict(process.flows)
         for subprocess in process.scopes.values():

@@ -26,6 +26,9 @@ def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
     run.begin_activity(token, node)
     if any(isinstance(item, spec.SignalEventDefinition) for item in node.event_definitions):
         signals.throw_at_end(run, token, node)
+    if any(isinstance(item, spec.EscalationEventDefinition) for item in node.event_definitions):
+        errors_thrown.escalate(run, token, node, ends=True)
+        return
     error = next((item for item in node.event_definitions if isinstance(item, spec.ErrorEventDefinition)), None)
     if error is not None:
         code = errors_thrown.error_code(run, error) or ""
@@ -73,3 +76,8 @@ def enter_link_throw(run: Run, token: Token, node: spec.IntermediateThrowEvent) 
 
 def _links(definition: spec.EventDefinition, name: str | None) -> bool:
     return isinstance(definition, spec.LinkEventDefinition) and definition.name == name
+
+
+def enter_escalation_throw(run: Run, token: Token, node: spec.IntermediateThrowEvent) -> None:
+    run.begin_activity(token, node)
+    errors_thrown.escalate(run, token, node, ends=False)

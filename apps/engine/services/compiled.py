@@ -33,6 +33,7 @@ def compiled_process(definition: ProcessDefinition) -> CompiledProcess:
         messages=definitions.messages,
         errors=definitions.errors,
         signals=definitions.signals,
+        escalations=definitions.escalations,
     )
     with _lock:
         _cache[definition.id] = process

@@ -43,7 +43,13 @@ def load(name: str) -> CompiledProcess:
     (process,) = result.definitions.processes.values()
     files = result.definitions
     return CompiledProcess(
-        process, compile_expression, compile_script, messages=files.messages, errors=files.errors, signals=files.signals
+        process,
+        compile_expression,
+        compile_script,
+        messages=files.messages,
+        errors=files.errors,
+        signals=files.signals,
+        escalations=files.escalations,
     )
 
 
