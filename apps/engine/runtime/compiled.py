@@ -72,6 +72,26 @@ class CompiledProcess:
         }
         self.reaches = lru_cache(maxsize=4096)(self._reaches)
 
+    @classmethod
+    def from_file(
+        cls,
+        definitions: spec.Definitions,
+        key: str,
+        compile_expression: Callable[[str], Evaluable],
+        compile_script: Callable[[str], Runnable],
+    ) -> CompiledProcess:
+        """The process ``key`` of a parsed file, with the messages, errors, signals and
+        escalations the file declares for its events."""
+        return cls(
+            definitions.processes[key],
+            compile_expression,
+            compile_script,
+            messages=definitions.messages,
+            errors=definitions.errors,
+            signals=definitions.signals,
+            escalations=definitions.escalations,
+        )
+
     def start_node_ids(self, scope_element_id: str | None) -> tuple[str, ...]:
         """The none start events of the process (None) or of an embedded subprocess."""
         if scope_element_id is None:

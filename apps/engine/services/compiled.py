@@ -26,15 +26,7 @@ def compiled_process(definition: ProcessDefinition) -> CompiledProcess:
     definitions = parse_definitions(definition.deployment.source_xml.encode("utf-8")).definitions
     if definitions is None or definition.key not in definitions.processes:
         raise LookupError(f"The deployment of {definition} no longer parses to process {definition.key!r}.")
-    process = CompiledProcess(
-        definitions.processes[definition.key],
-        compile_expression,
-        compile_script,
-        messages=definitions.messages,
-        errors=definitions.errors,
-        signals=definitions.signals,
-        escalations=definitions.escalations,
-    )
+    process = CompiledProcess.from_file(definitions, definition.key, compile_expression, compile_script)
     with _lock:
         _cache[definition.id] = process
         while len(_cache) > CACHE_SIZE:

@@ -40,17 +40,8 @@ def load(name: str) -> CompiledProcess:
     result = parse_definitions((MODELS / f"{name}.bpmn").read_bytes())
     assert result.definitions is not None, result.problems
     assert [problem for problem in result.problems if problem.severity == "error"] == []
-    (process,) = result.definitions.processes.values()
-    files = result.definitions
-    return CompiledProcess(
-        process,
-        compile_expression,
-        compile_script,
-        messages=files.messages,
-        errors=files.errors,
-        signals=files.signals,
-        escalations=files.escalations,
-    )
+    (key,) = result.definitions.processes
+    return CompiledProcess.from_file(result.definitions, key, compile_expression, compile_script)
 
 
 def token_at(snapshot: Snapshot, element_id: str) -> str:
