@@ -44,6 +44,7 @@ def throw(run: Run, token: Token, code: str, message: str, *, from_activity: boo
             _interrupt(run, holder, boundary)
             return
         holder = run.tokens.get(holder.scope_id or "")
+    run.step.escaped_error = (code, message)  # the instance that called this one may catch it
     raise TokenStopped("error-unhandled", f"The BPMN error {code!r} was not caught: {message}".rstrip(": "))
 
 

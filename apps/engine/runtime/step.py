@@ -75,6 +75,8 @@ class Step:
     visited: list[str] = field(default_factory=list)
     outcome: Outcome | None = None
     signals: list[str] = field(default_factory=list)  # names of the signals thrown, broadcast after the commit
+    # A BPMN error nothing in the instance caught (code, message): a called instance's caller may.
+    escaped_error: tuple[str, str] | None = None
     halted: bool = False  # the instance goes on but only an operator can move it (``state.halted``)
 
 

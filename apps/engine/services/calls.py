@@ -37,9 +37,10 @@ def _new_id() -> str:
 
 def involved(instance: ProcessInstance, step: Step) -> bool:
     """Whether ``step`` starts, cancels or returns from a called instance."""
-    ended = step.outcome in (Outcome.COMPLETED, Outcome.TERMINATED) and instance.parent_id is not None
+    called = instance.parent_id is not None
+    ended = step.outcome in (Outcome.COMPLETED, Outcome.TERMINATED) and called
     waits = (*step.waits, *step.cancelled_waits)
-    return ended or any(wait.kind == CALL for wait in waits)
+    return ended or (called and step.escaped_error is not None) or any(wait.kind == CALL for wait in waits)
 
 
 def follow_up(
@@ -55,6 +56,8 @@ def follow_up(
             _start_child(instance, wait, now=now, actor=actor, handlers=handlers)
     if instance.parent_id is not None and step.outcome in (Outcome.COMPLETED, Outcome.TERMINATED):
         _return_to_parent(instance, now=now, actor=actor, handlers=handlers)
+    if instance.parent_id is not None and step.escaped_error is not None:
+        _throw_to_parent(instance, *step.escaped_error, now=now, actor=actor, handlers=handlers)
     # A child that completed at once has moved this instance on already; reread what it changed.
     instance.refresh_from_db(fields=["state", "ended_at", "variables", "revision"])
 
@@ -132,6 +135,36 @@ def _return_to_parent(
         store.load_snapshot(parent),
         str(child.parent_token_id),
         child.variables,
+        now=now,
+        new_id=_new_id,
+        handlers=handlers if handlers is not None else registered_handlers(),
+    )
+    store.write_step(parent, step, now=now, actor=actor, handlers=handlers)
+
+
+def _throw_to_parent(
+    child: ProcessInstance,
+    code: str,
+    message: str,
+    *,
+    now: datetime,
+    actor: str,
+    handlers: Mapping[str, Handler] | None,
+) -> None:
+    """A BPMN error nothing in ``child`` caught: throw it at the call activity that called it.
+    An error boundary event there (or around it) interrupts the call activity, which cancels
+    the child; uncaught there too, the call activity's token stops with an incident as well."""
+    parent = (
+        ProcessInstance.objects.select_for_update(of=("self",)).select_related("definition").get(id=child.parent_id)
+    )
+    if parent.state != InstanceState.ACTIVE:
+        return  # the child's own incident stands
+    step = runtime.throw_error(
+        compiled_process(parent.definition),
+        store.load_snapshot(parent),
+        str(child.parent_token_id),
+        code,
+        message,
         now=now,
         new_id=_new_id,
         handlers=handlers if handlers is not None else registered_handlers(),

@@ -147,3 +147,21 @@ def test_a_process_that_calls_itself_for_ever_stops_at_the_depth_limit(alpha: Te
         assert incident.kind == "call-depth"
         deepest = ProcessInstance.objects.get(id=incident.instance_id)
         assert deepest.root_id == root.id and deepest.state == InstanceState.FAILED
+
+
+def test_an_error_a_called_instance_does_not_catch_reaches_the_boundary_event_of_its_call_activity(
+    alpha: TenantInfo,
+) -> None:
+    with schema_context(alpha.schema):
+        definitions = {item.key: item for item in deploy((MODELS / "call_error.bpmn").read_bytes()).definitions}
+        caller = start_instance(definitions["error_caller"], {})
+        (child,) = ProcessInstance.objects.filter(parent=caller)
+        task = Token.objects.get(instance=child, element_id="try_it")
+
+        complete_wait(child.id, str(task.id), {})  # the child ends at its error end event
+
+        caller = ProcessInstance.objects.get(id=caller.id)
+        child = ProcessInstance.objects.get(id=child.id)
+        assert (caller.state, caller.variables) == ("completed", {"recovered": True})
+        assert child.state == "cancelled"  # interrupted with the call activity that caught its error
+        assert not Incident.objects.filter(instance__in=[caller, child], resolved_at=None).exists()
