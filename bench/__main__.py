@@ -2,7 +2,8 @@
 beside SpiffWorkflow's; ``--soak``: a long run for leaks.
 
 Suites: ``http`` (gunicorn against daphne), ``interpreter``, ``durable``, ``rest`` and
-``scale`` (the engine), ``engine`` for the four engine suites; none given runs them all.
+``scale`` (the engine), ``engine`` for the four engine suites, ``jobs`` (async continuations
+run by worker processes); none given runs them all.
 Every suite but ``interpreter`` needs ``DATABASE_URL`` and ``REDIS_URL``; ``make bench``
 and ``make soak`` provide both with the embedded servers. The benchmark migrates its own
 database (``apg_bench``) on that PostgreSQL server, provisions tenant ``bench.localhost``
@@ -25,7 +26,7 @@ from bench.servers import ServerFailed, daphne_spec, gunicorn_spec
 from bench.sizes import QUICK, RECORDED, EngineSizes
 
 ENGINE_SUITES = ("interpreter", "durable", "rest", "scale")
-SUITES = ("http", *ENGINE_SUITES)
+SUITES = ("http", *ENGINE_SUITES, "jobs")
 # Time to seed a million instances on a slow machine, on top of the measured seconds.
 ENGINE_TOKEN_MINUTES = 60
 
@@ -121,6 +122,12 @@ def _run(args: argparse.Namespace) -> int:
         run_interpreter(sizes.interpreter_seconds, commands["interpreter"])
     if set(suites) & {"durable", "rest", "scale"}:
         status = max(status, _run_database_suites(context, suites, sizes, commands))
+    if "jobs" in suites:
+        from bench.engine_data import deploy_bench_models
+        from bench.jobs import run_jobs
+
+        deploy_bench_models()
+        run_jobs(sizes.job_instances, 2, suite_command("jobs", args.quick))
     return status
 
 

@@ -17,10 +17,12 @@ MODELS = Path(__file__).resolve().parent / "models"
 STRAIGHT = "bench_straight_scripts"  # start, five script tasks, end
 PARALLEL = "bench_parallel_scripts"  # start, a parallel split into three script tasks, a join, end
 USER_TASK = "bench_user_task"  # start, a user task "review", end
+ASYNC_STEPS = "bench_async_steps"  # start, five script tasks each behind an async continuation, end
 FILES = {
     STRAIGHT: "straight_scripts.bpmn",
     PARALLEL: "parallel_scripts.bpmn",
     USER_TASK: "user_task.bpmn",
+    ASYNC_STEPS: "async_steps.bpmn",
 }
 START_VARIABLES: dict[str, Any] = {"count": 0}
 

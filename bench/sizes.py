@@ -16,6 +16,7 @@ class EngineSizes:
     scale_waiting: tuple[int, int]  # the small and the large number of waiting instances
     scale_seconds: int  # per measured request kind
     complete_calls: int
+    job_instances: int  # instances of the five-step async process run by the workers
 
 
 RECORDED = EngineSizes(
@@ -28,6 +29,7 @@ RECORDED = EngineSizes(
     scale_waiting=(10_000, 1_000_000),
     scale_seconds=10,
     complete_calls=300,
+    job_instances=3_000,
 )
 QUICK = EngineSizes(
     interpreter_seconds=1,
@@ -39,4 +41,5 @@ QUICK = EngineSizes(
     scale_waiting=(1_000, 20_000),
     scale_seconds=2,
     complete_calls=50,
+    job_instances=300,
 )

@@ -32,3 +32,22 @@ def compiled_process(definition: ProcessDefinition) -> CompiledProcess:
         while len(_cache) > CACHE_SIZE:
             _cache.popitem(last=False)
     return process
+
+
+_definitions: OrderedDict[uuid.UUID, ProcessDefinition] = OrderedDict()
+
+
+def definition(definition_id: uuid.UUID) -> ProcessDefinition:
+    """The definition ``definition_id`` (its deployment not loaded), kept in this process: a
+    deployed definition never changes, so a trigger does not read it again."""
+    with _lock:
+        found = _definitions.get(definition_id)
+        if found is not None:
+            _definitions.move_to_end(definition_id)
+            return found
+    loaded = ProcessDefinition.objects.get(id=definition_id)
+    with _lock:
+        _definitions[definition_id] = loaded
+        while len(_definitions) > CACHE_SIZE:
+            _definitions.popitem(last=False)
+    return loaded

@@ -13,6 +13,7 @@ incident of the step, as with every other trigger.
 
 from __future__ import annotations
 
+import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -50,6 +51,8 @@ class Ran(StrEnum):
 class Claimed:
     id: uuid.UUID
     lock_token: uuid.UUID
+    kind: str | None = None  # read with the claim; None: read when the job runs
+    instance_id: uuid.UUID | None = None
 
 
 def claim_due_jobs(owner: str, limit: int, lease: timedelta = LEASE) -> list[Claimed]:
@@ -65,7 +68,7 @@ def claim_due_jobs(owner: str, limit: int, lease: timedelta = LEASE) -> list[Cla
             f"WHERE due.due_at <= {now_sql} AND (due.locked_until IS NULL OR due.locked_until < {now_sql}) "
             "AND due.attempts < %s AND (due.instance_id IS NULL OR instance.state = %s) "
             "ORDER BY due.due_at LIMIT %s FOR UPDATE OF due SKIP LOCKED) "
-            "RETURNING id",
+            "RETURNING id, kind, instance_id",
             [
                 owner,
                 token,
@@ -78,7 +81,7 @@ def claim_due_jobs(owner: str, limit: int, lease: timedelta = LEASE) -> list[Cla
                 limit,
             ],
         )
-        return [Claimed(row[0], token) for row in cursor.fetchall()]
+        return [Claimed(row[0], token, row[1], row[2]) for row in cursor.fetchall()]
 
 
 def run_job(claimed: Claimed) -> Ran:
@@ -101,7 +104,9 @@ def run_due_jobs(owner: str, limit: int) -> int:
 
 
 def _apply(claimed: Claimed) -> Ran:
-    kind, instance_id = Job.objects.filter(id=claimed.id).values_list("kind", "instance_id").first() or (None, None)
+    kind, instance_id = claimed.kind, claimed.instance_id
+    if kind is None:
+        kind, instance_id = Job.objects.filter(id=claimed.id).values_list("kind", "instance_id").first() or (None, None)
     if kind == JobKind.TIMER_START:
         return _start_by_timer(claimed)
     if kind == JobKind.SIGNAL:
@@ -109,13 +114,13 @@ def _apply(claimed: Claimed) -> Ran:
     if instance_id is None:
         return Ran.GONE
     instance = lock_instance(instance_id)
-    job = _fenced(claimed)
+    if instance.state != InstanceState.ACTIVE:
+        held = Job.objects.filter(id=claimed.id, lock_token=claimed.lock_token)
+        held.update(lock_owner="", lock_token=None, locked_until=None)
+        return Ran.LEASE_LOST  # it runs when the instance is active again
+    job = _take(claimed)
     if job is None:
         return Ran.GONE if not Job.objects.filter(id=claimed.id).exists() else Ran.LEASE_LOST
-    if instance.state != InstanceState.ACTIVE:
-        Job.objects.filter(id=job.id).update(lock_owner="", lock_token=None, locked_until=None)
-        return Ran.LEASE_LOST  # it runs when the instance is active again
-    job.delete()
     now = clock.now()
     try:
         process, snapshot, token_id = compiled_process(instance.definition), load_snapshot(instance), str(job.token_id)
@@ -205,6 +210,23 @@ def _start_by_timer(claimed: Claimed) -> Ran:
 
 def _new_id() -> str:
     return str(uuid7())
+
+
+def _take(claimed: Claimed) -> Job | None:
+    """Delete the job if ``claimed`` still holds an unexpired lease on it (the fence), in one
+    statement; the job as it was, or None."""
+    now_sql, now_parameters = clock.sql_now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"DELETE FROM {Job._meta.db_table} WHERE id = %s AND lock_token = %s "  # noqa: S608
+            f"AND locked_until > {now_sql} RETURNING instance_id, token_id, element_id, kind, payload",
+            [claimed.id, claimed.lock_token, *now_parameters],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    payload = row[4] if isinstance(row[4], dict) else json.loads(row[4])
+    return Job(id=claimed.id, instance_id=row[0], token_id=row[1], element_id=row[2], kind=row[3], payload=payload)
 
 
 def _fenced(claimed: Claimed) -> Job | None:
