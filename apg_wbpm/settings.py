@@ -251,6 +251,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+# How a failing job is tried again when its element names no failedJobRetryTimeCycle
+# ("R3/PT5M"); empty: 3 attempts, waiting 10 s, 20 s between them.
+APG_JOB_RETRY_CYCLE = env.str("APG_JOB_RETRY_CYCLE", "")
 # A clock that tests and benchmarks move forward for every process (apps/engine/clock.py).
 APG_TEST_CLOCK = env.bool("APG_TEST_CLOCK", False)
 

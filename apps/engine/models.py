@@ -315,6 +315,7 @@ class Job(models.Model):
     lock_token = models.UUIDField(null=True, blank=True)
     locked_until = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=3, help_text="The element's retry cycle, or the default")
     payload = models.JSONField(default=dict, blank=True, help_text="What a signal job broadcasts")
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

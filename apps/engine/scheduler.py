@@ -12,7 +12,6 @@ from django_tenants.utils import get_public_schema_name, get_tenant_model, schem
 
 from apps.engine import clock
 from apps.engine.models import InstanceState
-from apps.engine.services.jobs import MAX_ATTEMPTS
 
 
 def tenants_with_due_jobs() -> list[str]:
@@ -31,9 +30,9 @@ def tenants_with_due_jobs() -> list[str]:
             f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quoted}.engine_job AS job "  # noqa: S608 - quoted schema names
             f"LEFT JOIN {quoted}.engine_processinstance AS instance ON instance.id = job.instance_id "
             f"WHERE job.due_at <= {now_sql} AND (job.locked_until IS NULL OR job.locked_until < {now_sql}) "
-            "AND job.attempts < %s AND (job.instance_id IS NULL OR instance.state = %s))"
+            "AND job.attempts < job.max_attempts AND (job.instance_id IS NULL OR instance.state = %s))"
         )
-        parameters += [schema, *now_parameters, *now_parameters, MAX_ATTEMPTS, InstanceState.ACTIVE]
+        parameters += [schema, *now_parameters, *now_parameters, InstanceState.ACTIVE]
     with schema_context(public), connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(probes), parameters)
         return [row[0] for row in cursor.fetchall()]

@@ -16,7 +16,7 @@ from apg_wbpm.api.problems import Conflict
 from apps.engine.api.requests import valid_data
 from apps.engine.models import Incident
 from apps.engine.runtime import TriggerRejected
-from apps.engine.services import incidents, jobs
+from apps.engine.services import incidents
 from apps.engine.services.operations import TransitionRefused
 from apps.tenancy.permissions import ActionPermission
 from apps.tenancy.roles import Action
@@ -43,7 +43,7 @@ class IncidentSerializer(serializers.ModelSerializer[Incident]):
 class RetrySerializer(serializers.Serializer[Any]):
     reason = serializers.CharField(required=False, default="", allow_blank=True, max_length=2000)
     retries = serializers.IntegerField(
-        required=False, default=1, min_value=1, max_value=jobs.MAX_ATTEMPTS, help_text="For a job or an external task"
+        required=False, default=1, min_value=1, max_value=100, help_text="For a job or an external task"
     )
 
 

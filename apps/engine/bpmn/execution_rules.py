@@ -287,3 +287,19 @@ def _waits_for_an_event(node: object) -> bool:
     if isinstance(node, IntermediateCatchEvent) and len(node.event_definitions) == 1:
         return isinstance(node.event_definitions[0], (TimerEventDefinition, MessageEventDefinition))
     return False
+
+
+def check_retry_cycles(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """``camunda:failedJobRetryTimeCycle`` must read as R<attempts>/<duration> or a list of durations."""
+    for node in scope.nodes.values():
+        text = node.extensions.retry_time_cycle
+        if not text:
+            continue
+        try:
+            timer_text.retry_plan(text)
+        except (isodate.ISO8601Error, ValueError) as problem:
+            message = (
+                f"The retry cycle '{excerpt(text)}' of the {describe_node(node)} '{node.id}' is neither "
+                f"R<attempts>/<duration> nor a list of durations: {problem}"
+            )
+            yield error("retry-cycle-invalid", message, node.id, node.line)

@@ -79,3 +79,30 @@ def _cron(text: str, start: datetime) -> croniter:
     if len(fields) in (6, 7):  # Quartz: seconds first, and a year we do not read
         return croniter(" ".join(fields[:6]), start, second_at_beginning=True)
     raise ValueError(f"a cron expression has 5, 6 or 7 fields, not {len(fields)}")
+
+
+@dataclass(frozen=True)
+class RetryPlan:
+    """How a failing job is tried again (Camunda's ``failedJobRetryTimeCycle``): ``R3/PT5M`` is
+    at most three attempts, five minutes apart; ``PT1M,PT5M,PT10M`` is a first attempt and three
+    more after those waits."""
+
+    attempts: int
+    delays: tuple[timedelta | isodate.Duration, ...]
+
+    def delay(self, failed: int) -> timedelta | isodate.Duration:
+        """The wait before the attempt after the ``failed``-th failure."""
+        return self.delays[min(failed, len(self.delays)) - 1]
+
+
+def retry_plan(text: str) -> RetryPlan:
+    """Read a retry cycle; ``ValueError`` (or an isodate error) when it is not one."""
+    text = text.strip()
+    if text.startswith("R"):
+        count, _, interval = text[1:].partition("/")
+        attempts = int(count) if count else 0
+        if attempts < 1 or not interval:
+            raise ValueError("a retry cycle is R<attempts>/<duration>, such as R3/PT5M")
+        return RetryPlan(attempts, (isodate.parse_duration(interval),))
+    delays = tuple(isodate.parse_duration(item.strip()) for item in text.split(","))
+    return RetryPlan(len(delays) + 1, delays)

@@ -76,6 +76,7 @@ EXECUTION_RULES: tuple[ScopeRule, ...] = (
     execution_rules.check_call_activities,
     execution_rules.check_receive_tasks,
     execution_rules.check_timers,
+    execution_rules.check_retry_cycles,
     execution_rules.check_links,
     execution_rules.check_event_gateways,
     execution_rules.check_loops,

@@ -17,7 +17,6 @@ from uuid6 import uuid7
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
 from apps.engine.models import ExternalTask, Incident, InstanceState, Job, OperatorAction, OperatorActionKind
-from apps.engine.services import jobs
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.operations import TransitionRefused
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -34,7 +33,7 @@ def retry_incident(incident_id: uuid.UUID, *, actor: str, reason: str = "", retr
         incident = _open(incident_id)
         if incident.kind == JOB_FAILED:
             job = Job.objects.select_for_update().get(instance=instance, token_id=incident.token_id)
-            job.attempts = max(0, jobs.MAX_ATTEMPTS - retries)
+            job.attempts = max(0, job.max_attempts - retries)
             job.due_at, job.last_error = clock.now(), ""
             job.save(update_fields=["attempts", "due_at", "last_error"])
         elif incident.kind == EXTERNAL_TASK_FAILED:

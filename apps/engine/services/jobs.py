@@ -6,7 +6,9 @@ LOCKED``): two workers never run one job at once. Applying a job locks its insta
 (the order every trigger keeps), then the job row, and goes on only if the lease is still its
 own and unexpired (the fence): a worker that stalled past its lease cannot apply a job that
 another has claimed since. A job that fails for a reason of its own (the database, a bug) is
-released with its error and tried again later; after ``MAX_ATTEMPTS`` it stops with an
+released with its error and tried again later, as its element's retry cycle says
+(``camunda:failedJobRetryTimeCycle``, else ``APG_JOB_RETRY_CYCLE``, else ``MAX_ATTEMPTS``
+attempts with a growing wait); when the attempts are used up it stops with an
 incident on its token. A failure the model causes (a timer expression, a script) is an
 incident of the step, as with every other trigger.
 """
@@ -20,12 +22,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from uuid6 import uuid7
 
 from apps.engine import clock, runtime
+from apps.engine.bpmn import timer_text
 from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription
 from apps.engine.services import signals, start_timers, wakeup
@@ -66,7 +70,7 @@ def claim_due_jobs(owner: str, limit: int, lease: timedelta = LEASE) -> list[Cla
             f"WHERE id IN (SELECT due.id FROM {job} AS due LEFT JOIN {instance} AS instance "
             "ON instance.id = due.instance_id "
             f"WHERE due.due_at <= {now_sql} AND (due.locked_until IS NULL OR due.locked_until < {now_sql}) "
-            "AND due.attempts < %s AND (due.instance_id IS NULL OR instance.state = %s) "
+            "AND due.attempts < due.max_attempts AND (due.instance_id IS NULL OR instance.state = %s) "
             "ORDER BY due.due_at LIMIT %s FOR UPDATE OF due SKIP LOCKED) "
             "RETURNING id, kind, instance_id",
             [
@@ -76,7 +80,6 @@ def claim_due_jobs(owner: str, limit: int, lease: timedelta = LEASE) -> list[Cla
                 lease,
                 *now_parameters,
                 *now_parameters,
-                MAX_ATTEMPTS,
                 InstanceState.ACTIVE,
                 limit,
             ],
@@ -208,6 +211,17 @@ def _start_by_timer(claimed: Claimed) -> Ran:
     return Ran.APPLIED
 
 
+def _retry_plan(job: Job) -> timer_text.RetryPlan | None:
+    """The retry cycle of the job's element (``camunda:failedJobRetryTimeCycle``), or of the
+    settings (``APG_JOB_RETRY_CYCLE``); None: the built-in 3 attempts with a growing wait."""
+    text = settings.APG_JOB_RETRY_CYCLE
+    definition = job.definition if job.instance_id is None else job.instance.definition if job.instance else None
+    if definition is not None:
+        node = compiled_process(definition).nodes.get(job.element_id)
+        text = (node.extensions.retry_time_cycle if node is not None else None) or text
+    return timer_text.retry_plan(text) if text else None
+
+
 def _new_id() -> str:
     return str(uuid7())
 
@@ -246,12 +260,16 @@ def _release_failed(claimed: Claimed, error: Exception) -> Ran:
         job = Job.objects.select_for_update().filter(id=claimed.id, lock_token=claimed.lock_token).first()
         if job is None:
             return Ran.LEASE_LOST
+        plan = _retry_plan(job)
         job.attempts += 1
+        job.max_attempts = plan.attempts if plan is not None else job.max_attempts
         job.last_error = f"{type(error).__name__}: {error}"[:2000]
         job.lock_owner, job.lock_token, job.locked_until = "", None, None
-        job.due_at = clock.now() + RETRY_DELAY * job.attempts
-        job.save(update_fields=["attempts", "last_error", "lock_owner", "lock_token", "locked_until", "due_at"])
-        if job.attempts >= MAX_ATTEMPTS and job.instance_id is not None:  # a start timer has no instance to flag
+        delay = plan.delay(job.attempts) if plan is not None else RETRY_DELAY * job.attempts
+        job.due_at = clock.now() + delay
+        fields = ["attempts", "max_attempts", "last_error", "lock_owner", "lock_token", "locked_until", "due_at"]
+        job.save(update_fields=fields)
+        if job.attempts >= job.max_attempts and job.instance_id is not None:  # a start timer has no instance to flag
             Incident.objects.create(
                 instance_id=job.instance_id,
                 token_id=job.token_id,

@@ -178,3 +178,45 @@ def test_the_scheduler_finds_the_tenants_with_due_jobs_only(alpha: TenantInfo, b
     with schema_context(beta.schema):
         assert jobs.run_due_jobs("worker-1", 10) == 1  # beta's first; its second is due in five minutes
     assert sorted(tenants_with_due_jobs()) == ["alpha"]
+
+
+def test_an_element_s_retry_cycle_sets_the_attempts_and_the_wait_between_them(in_alpha: None) -> None:
+    model = with_retry_cycle("timer_then_bad_text", "until_deadline", "R2/PT1M")
+    (definition,) = deploy(model).definitions
+    instance = start_instance(definition, {"deadline": "2026-01-01T00:00:00Z"})
+    clock.advance(timedelta(minutes=10))
+    jobs.run_due_jobs("worker-1", 10)  # the first timer; the second fails as it writes
+
+    (claimed,) = jobs.claim_due_jobs("worker-1", 10)
+    assert jobs.run_job(claimed) is jobs.Ran.FAILED
+    job = Job.objects.get(instance=instance)
+    assert (job.attempts, job.max_attempts) == (1, 2)
+    clock.advance(timedelta(seconds=59))
+    assert jobs.claim_due_jobs("worker-1", 10) == []  # a minute between attempts
+    clock.advance(timedelta(seconds=2))
+    (claimed,) = jobs.claim_due_jobs("worker-1", 10)
+    assert jobs.run_job(claimed) is jobs.Ran.FAILED
+
+    assert Incident.objects.get(instance=instance).kind == "job-failed"  # two attempts, as the cycle says
+    clock.advance(timedelta(hours=1))
+    assert jobs.claim_due_jobs("worker-1", 10) == []
+
+
+def test_a_retry_cycle_that_cannot_be_read_is_refused_at_deploy(in_alpha: None) -> None:
+    model = with_retry_cycle("timer_catch", "cool_off", "three times")
+    with pytest.raises(DeploymentRefused) as refused:
+        deploy(model)
+    assert [(problem.code, problem.element_id) for problem in refused.value.problems] == [
+        ("retry-cycle-invalid", "cool_off")
+    ]
+
+
+def with_retry_cycle(name: str, element_id: str, cycle: str) -> bytes:
+    """The model with a ``camunda:failedJobRetryTimeCycle`` on one of its catch events."""
+    opening = f'<bpmn:intermediateCatchEvent id="{element_id}"'.encode()
+    model = (MODELS / f"{name}.bpmn").read_bytes()
+    start = model.index(opening)
+    end = model.index(b">", start) + 1
+    retry = f"<bpmn:extensionElements><camunda:failedJobRetryTimeCycle>{cycle}</camunda:failedJobRetryTimeCycle>"
+    model = model[:end] + retry.encode() + b"</bpmn:extensionElements>" + model[end:]
+    return model.replace(b"xmlns:xsi=", b'xmlns:camunda="http://camunda.org/schema/1.0/bpmn" xmlns:xsi=', 1)
