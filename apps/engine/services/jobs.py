@@ -28,7 +28,7 @@ from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
 from uuid6 import uuid7
 
-from apps.engine import clock, runtime
+from apps.engine import checkpoints, clock, runtime
 from apps.engine.bpmn import timer_text
 from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription
@@ -91,7 +91,10 @@ def run_job(claimed: Claimed) -> Ran:
     """Apply one claimed job in its own transaction; see the module's description."""
     try:
         with transaction.atomic():
-            return _apply(claimed)
+            ran = _apply(claimed)
+            checkpoints.reach(checkpoints.JOB_APPLIED)
+        checkpoints.reach(checkpoints.JOB_COMMITTED)
+        return ran
     except Exception as error:  # a job must never take its worker down with it
         logger.exception("job %s failed", claimed.id)
         return _release_failed(claimed, error)

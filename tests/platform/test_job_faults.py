@@ -1,0 +1,104 @@
+"""Workers that die: a job survives its worker, and its effect happens once.
+
+The worker is a real process that leases a job and runs it; a checkpoint in the engine kills
+it with SIGKILL inside the job's transaction, or right after the commit. No test sleeps to
+make this happen.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from django.db import transaction
+
+from apps.engine import checkpoints, clock
+from apps.engine.models import ActivityInstance, Deployment, Job, ProcessDefinition, ProcessInstance, Token
+from apps.engine.services import jobs, wakeup
+from apps.engine.services.deployments import deploy
+from apps.engine.services.instances import start_instance
+from tests.conftest import Platform
+from tests.engine.runtime.harness import MODELS
+from tests.engine.runtime.test_concurrency import in_threads
+from tests.live import ROOT, process_env
+
+ONE_DAY = timedelta(days=1)
+
+
+@pytest.fixture
+def parked_job(platform: Platform) -> Iterator[tuple[ProcessInstance, Job]]:
+    """An instance of async_steps waiting for the job before its first script, committed; the
+    job is parked a day ahead so that no other worker of the test session takes it."""
+    schema = platform.alpha.schema
+
+    def create() -> tuple[ProcessInstance, Job]:
+        (definition,) = deploy((MODELS / "async_steps.bpmn").read_bytes()).definitions
+        with transaction.atomic(), wakeup.running_jobs():
+            instance = start_instance(definition, {"count": 0})
+            Job.objects.filter(instance=instance).update(due_at=clock.now() + ONE_DAY)
+        return instance, Job.objects.get(instance=instance)
+
+    (made,) = in_threads(schema, create)
+    yield made
+
+    def remove() -> None:
+        clock.reset()
+        ProcessInstance.objects.filter(definition__key="async_steps").delete()
+        deployments = list(Deployment.objects.filter(definitions__key="async_steps"))
+        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
+        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
+
+    in_threads(schema, remove)
+
+
+def die_at(checkpoint: str, schema: str, job: Job) -> None:
+    worker = subprocess.run(
+        [sys.executable, "-m", "tests.platform.lease_and_run_job", schema, str(job.id)],
+        cwd=ROOT,
+        env=process_env(APG_TEST_KILL_AT=checkpoint),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert worker.returncode == -signal.SIGKILL, worker.stderr[-3000:]
+
+
+def state(instance: ProcessInstance) -> tuple[list[str], int, int]:
+    """Where the tokens are, how often "first" ran, and the count the scripts raised."""
+    tokens = sorted(Token.objects.filter(instance=instance).values_list("element_id", flat=True))
+    runs = ActivityInstance.objects.filter(instance=instance, element_id="first").count()
+    return tokens, runs, ProcessInstance.objects.get(id=instance.id).variables["count"]
+
+
+def test_a_worker_killed_inside_a_job_leaves_it_to_the_next_worker_once_its_lease_expires(
+    platform: Platform, parked_job: tuple[ProcessInstance, Job]
+) -> None:
+    schema, (instance, job) = platform.alpha.schema, parked_job
+
+    die_at(checkpoints.JOB_APPLIED, schema, job)
+
+    assert in_threads(schema, lambda: state(instance))[0] == (["first"], 0, 0)  # nothing of it committed
+    leased = in_threads(schema, lambda: Job.objects.get(id=job.id))[0]
+    assert leased.lock_owner == "doomed" and leased.locked_until > in_threads(schema, clock.now)[0]
+
+    def after_the_lease() -> int:
+        clock.advance(jobs.LEASE + timedelta(seconds=1) + ONE_DAY)  # the parked job is due, its lease over
+        return jobs.run_due_jobs("next-worker", 10)
+
+    assert in_threads(schema, after_the_lease)[0] == 1
+    assert in_threads(schema, lambda: state(instance))[0] == (["second"], 1, 2)  # "first" ran once
+
+
+def test_a_worker_killed_after_the_commit_leaves_nothing_to_do_twice(
+    platform: Platform, parked_job: tuple[ProcessInstance, Job]
+) -> None:
+    schema, (instance, job) = platform.alpha.schema, parked_job
+
+    die_at(checkpoints.JOB_COMMITTED, schema, job)
+
+    assert in_threads(schema, lambda: state(instance))[0] == (["second"], 1, 2)
+    assert not in_threads(schema, lambda: Job.objects.filter(id=job.id).exists())[0]  # done: nothing to redeliver
