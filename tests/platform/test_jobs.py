@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from apps.engine import clock
-from apps.engine.models import Deployment, ProcessDefinition, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, Deployment, ProcessDefinition, ProcessInstance, Token
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import start_instance
 from tests.conftest import Platform
@@ -97,3 +97,24 @@ def test_a_step_that_leaves_work_to_a_job_wakes_a_worker_which_runs_the_chain_to
 
     expected = ("completed", {"count": 2, "leftDone": True, "rightDone": True})
     eventually(schema, outcome, expected, celery_worker)
+
+
+def test_two_schedulers_over_the_same_due_timer_fire_it_once(
+    platform: Platform, committed_timer_instance: ProcessInstance, celery_worker: Worker
+) -> None:
+    schema = platform.alpha.schema
+    in_threads(schema, lambda: clock.advance(timedelta(minutes=10)))
+
+    call_command("run_scheduler", "--once")  # one scheduler's poll
+    call_command("run_scheduler", "--once")  # and another's, before any worker ran: two wake-ups
+
+    def state() -> str:
+        return ProcessInstance.objects.get(id=committed_timer_instance.id).state
+
+    eventually(schema, state, "completed", celery_worker)
+
+    def visits() -> list[str]:
+        rows = ActivityInstance.objects.filter(instance_id=committed_timer_instance.id)
+        return sorted(rows.values_list("element_id", flat=True))
+
+    assert in_threads(schema, visits)[0] == ["cool_off", "end", "remind", "start", "until_deadline"]

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any, TypeVar
 
 import pytest
 from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
-from apps.engine.models import ActivityInstance, Deployment, ProcessDefinition, ProcessInstance, Token
+from apps.engine import clock
+from apps.engine.models import ActivityInstance, Deployment, Job, ProcessDefinition, ProcessInstance, Token
+from apps.engine.runtime import TriggerRejected
+from apps.engine.services import jobs
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import InstanceNotActive, complete_wait, latest_definition, start_instance
 from apps.engine.services.operations import TransitionRefused, cancel_instance
@@ -202,3 +206,59 @@ def test_a_trigger_holding_one_instance_does_not_block_another_instance_of_the_s
 
     _, outcome = in_threads(schema, hold_the_first, complete_the_other)
     assert outcome == "applied"
+
+
+@pytest.fixture
+def committed_boundary_instance(platform: Platform) -> Iterator[ProcessInstance]:
+    """An instance of boundary_timers waiting at "review" with its timer due; removed afterwards."""
+    schema = platform.alpha.schema
+
+    def create() -> ProcessInstance:
+        (definition,) = deploy((MODELS / "boundary_timers.bpmn").read_bytes()).definitions
+        instance = start_instance(definition, {"reminderAfter": "P1D"})
+        clock.advance(timedelta(hours=1))  # "overdue" is due; "slow" is not
+        return instance
+
+    (instance,) = in_threads(schema, create)
+    yield instance
+
+    def remove() -> None:
+        clock.reset()
+        ProcessInstance.objects.filter(definition__key="boundary_timers").delete()
+        deployments = list(Deployment.objects.filter(definitions__key="boundary_timers"))
+        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
+        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
+
+    in_threads(schema, remove)
+
+
+def test_a_boundary_timer_and_the_task_s_completion_racing_let_exactly_one_path_win(
+    platform: Platform, committed_boundary_instance: ProcessInstance
+) -> None:
+    schema, instance = platform.alpha.schema, committed_boundary_instance
+    review = in_threads(schema, lambda: str(Token.objects.get(instance=instance, element_id="review").id))[0]
+    (claimed,) = in_threads(schema, lambda: jobs.claim_due_jobs("racer", 10))[0]
+    assert in_threads(schema, lambda: Job.objects.get(id=claimed.id).element_id)[0] == "overdue"
+
+    def complete() -> str:
+        try:
+            complete_wait(instance.id, review, {"reviewed": True})
+        except TriggerRejected:
+            return "rejected"
+        return "completed"
+
+    outcomes = in_threads(schema, complete, lambda: jobs.run_job(claimed))
+
+    def paths() -> list[str]:
+        return list(
+            ActivityInstance.objects.filter(instance=instance, element_id__in=["escalate", "end_reviewed"]).values_list(
+                "element_id", flat=True
+            )
+        )
+
+    taken = in_threads(schema, paths)[0]
+    assert len(taken) == 1  # the escalation or the reviewed end, never both
+    if taken == ["end_reviewed"]:
+        assert outcomes == ["completed", jobs.Ran.GONE]  # the timer found its task done
+    else:
+        assert outcomes == ["rejected", jobs.Ran.APPLIED]  # the completion found its task cancelled
