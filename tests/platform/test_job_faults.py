@@ -17,13 +17,13 @@ import pytest
 from django.db import transaction
 
 from apps.engine import checkpoints, clock
-from apps.engine.models import ActivityInstance, Deployment, Job, ProcessDefinition, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, Job, ProcessInstance, Token
 from apps.engine.services import jobs, wakeup
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import start_instance
 from tests.conftest import Platform
 from tests.engine.runtime.harness import MODELS
-from tests.engine.runtime.test_concurrency import in_threads
+from tests.engine.runtime.test_concurrency import drop_processes, in_threads
 from tests.live import ROOT, process_env
 
 ONE_DAY = timedelta(days=1)
@@ -45,14 +45,7 @@ def parked_job(platform: Platform) -> Iterator[tuple[ProcessInstance, Job]]:
     (made,) = in_threads(schema, create)
     yield made
 
-    def remove() -> None:
-        clock.reset()
-        ProcessInstance.objects.filter(definition__key="async_steps").delete()
-        deployments = list(Deployment.objects.filter(definitions__key="async_steps"))
-        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
-        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
-
-    in_threads(schema, remove)
+    in_threads(schema, lambda: drop_processes("async_steps"))
 
 
 def die_at(checkpoint: str, schema: str, job: Job) -> None:

@@ -11,12 +11,12 @@ import pytest
 from django.core.management import call_command
 
 from apps.engine import clock
-from apps.engine.models import ActivityInstance, Deployment, ProcessDefinition, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, ProcessInstance, Token
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import start_instance
 from tests.conftest import Platform
 from tests.engine.runtime.harness import MODELS
-from tests.engine.runtime.test_concurrency import in_threads
+from tests.engine.runtime.test_concurrency import drop_processes, in_threads
 from tests.platform.conftest import Worker
 
 WORKER_SECONDS = 30
@@ -32,14 +32,7 @@ def committed(schema: str, model: str, variables: dict[str, object]) -> Iterator
     (instance,) = in_threads(schema, create)
     yield instance
 
-    def remove() -> None:
-        clock.reset()
-        ProcessInstance.objects.filter(definition__key=model).delete()
-        deployments = list(Deployment.objects.filter(definitions__key=model))
-        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
-        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
-
-    in_threads(schema, remove)
+    in_threads(schema, lambda: drop_processes(model))
 
 
 @pytest.fixture

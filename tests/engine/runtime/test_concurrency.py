@@ -55,6 +55,15 @@ def in_threads(schema: str, *functions: Callable[[], T]) -> list[T]:
     return results
 
 
+def drop_processes(*keys: str) -> None:
+    """Remove the committed instances and deployments of the processes ``keys``, and the clock's offset."""
+    clock.reset()
+    ProcessInstance.objects.filter(definition__key__in=keys).delete()
+    deployments = list(Deployment.objects.filter(definitions__key__in=keys).distinct())
+    ProcessDefinition.objects.filter(deployment__in=deployments).delete()
+    Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
+
+
 @pytest.fixture
 def committed_instance(platform: Platform) -> Iterator[ProcessInstance]:
     """An instance of parallel_user_tasks waiting at both user tasks, committed; removed afterwards."""
@@ -67,13 +76,7 @@ def committed_instance(platform: Platform) -> Iterator[ProcessInstance]:
     (instance,) = in_threads(schema, create)
     yield instance
 
-    def remove() -> None:
-        ProcessInstance.objects.filter(definition__key="parallel_user_tasks").delete()
-        deployments = list(Deployment.objects.filter(definitions__key="parallel_user_tasks"))
-        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
-        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
-
-    in_threads(schema, remove)
+    in_threads(schema, lambda: drop_processes("parallel_user_tasks"))
 
 
 def test_two_completions_racing_on_one_instance_are_both_applied_and_the_join_fires_once(
@@ -126,11 +129,7 @@ def committed_orders(platform: Platform) -> Iterator[Callable[[], tuple[ProcessI
     yield start_order
 
     def remove() -> None:
-        keys = ["order", "payment", "receipt"]
-        ProcessInstance.objects.filter(definition__key__in=keys).delete()
-        deployments = list(Deployment.objects.filter(definitions__key__in=keys).distinct())
-        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
-        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
+        drop_processes("order", "payment", "receipt")
 
     in_threads(schema, remove)
 
@@ -222,14 +221,7 @@ def committed_boundary_instance(platform: Platform) -> Iterator[ProcessInstance]
     (instance,) = in_threads(schema, create)
     yield instance
 
-    def remove() -> None:
-        clock.reset()
-        ProcessInstance.objects.filter(definition__key="boundary_timers").delete()
-        deployments = list(Deployment.objects.filter(definitions__key="boundary_timers"))
-        ProcessDefinition.objects.filter(deployment__in=deployments).delete()
-        Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
-
-    in_threads(schema, remove)
+    in_threads(schema, lambda: drop_processes("boundary_timers"))
 
 
 def test_a_boundary_timer_and_the_task_s_completion_racing_let_exactly_one_path_win(
