@@ -1,8 +1,8 @@
 """Workers that die: a job survives its worker, and its effect happens once.
 
 The worker is a real process that leases a job and runs it; a checkpoint in the engine kills
-it with SIGKILL inside the job's transaction, or right after the commit. No test sleeps to
-make this happen.
+it with SIGKILL inside the job's transaction, or right after the commit, or cuts its database
+connection from another one mid-job. No test sleeps to make this happen.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import sys
 from collections.abc import Iterator
 from datetime import timedelta
 
+import psycopg
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from apps.engine import checkpoints, clock
 from apps.engine.models import ActivityInstance, Job, ProcessInstance, Token
@@ -25,6 +26,7 @@ from tests.conftest import Platform
 from tests.engine.runtime.harness import MODELS
 from tests.engine.runtime.test_concurrency import drop_processes, in_threads
 from tests.live import ROOT, process_env
+from tests.live import test_database_url as database_url  # not a test of this module
 
 ONE_DAY = timedelta(days=1)
 
@@ -95,3 +97,36 @@ def test_a_worker_killed_after_the_commit_leaves_nothing_to_do_twice(
 
     assert in_threads(schema, lambda: state(instance))[0] == (["second"], 1, 2)
     assert not in_threads(schema, lambda: Job.objects.filter(id=job.id).exists())[0]  # done: nothing to redeliver
+
+
+def test_a_connection_cut_in_the_middle_of_a_job_writes_nothing_and_the_job_runs_again(
+    platform: Platform, parked_job: tuple[ProcessInstance, Job]
+) -> None:
+    schema, (instance, job) = platform.alpha.schema, parked_job
+
+    def cut_then_run() -> object:
+        clock.advance(ONE_DAY)  # the parked job is due
+        (claimed,) = jobs.claim_due_jobs("cut-off", 10)
+        backend = connection.cursor().connection.info.backend_pid
+
+        def terminate() -> None:  # from another connection, as an operator or a failover would
+            with psycopg.connect(database_url(), autocommit=True) as other:
+                other.execute("SELECT pg_terminate_backend(%s)", [backend])
+
+        with checkpoints.intervene(checkpoints.JOB_APPLIED, terminate):
+            return jobs.run_job(claimed)
+
+    outcome = in_threads(schema, cut_then_run)[0]
+
+    assert outcome is jobs.Ran.FAILED  # the commit failed; the job was released with its error
+    assert in_threads(schema, lambda: state(instance))[0] == (["first"], 0, 0)  # nothing half-written
+    released = in_threads(schema, lambda: Job.objects.get(id=job.id))[0]
+    assert (released.attempts, released.lock_token) == (1, None)
+    assert "terminat" in released.last_error  # PostgreSQL's word for the cut connection
+
+    def after_the_lease() -> int:
+        clock.advance(jobs.LEASE + timedelta(seconds=1))
+        return jobs.run_due_jobs("next-worker", 10)
+
+    assert in_threads(schema, after_the_lease)[0] == 1
+    assert in_threads(schema, lambda: state(instance))[0] == (["second"], 1, 2)
