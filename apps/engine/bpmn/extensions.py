@@ -148,7 +148,14 @@ def read_extensions(element: Element, tag: str, reader: ExtensionReader) -> Exte
     ``tag`` is the BPMN element name that decides which settings apply.
     """
     line = line_of(element)
-    for name, value in attribute_items(element):
+    attributes = list(attribute_items(element))
+    if tag in ("intermediateThrowEvent", "endEvent"):
+        # Camunda Modeler writes a message throw or end event's implementation (camunda:type,
+        # topic, delegateExpression...) on its messageEventDefinition: read it as the event's.
+        for child in child_elements(element):
+            if local_name(child) == "messageEventDefinition":
+                attributes += list(attribute_items(child))
+    for name, value in attributes:
         dialect_name = _dialect_name(name)
         if dialect_name is not None:
             read_attribute = _allowed(ATTRIBUTE_RULES.get(dialect_name), tag, display_name(name), line, reader)

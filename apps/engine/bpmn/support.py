@@ -141,6 +141,8 @@ def _event_support(event: Event) -> Support:
         return Support.EXECUTABLE
     if isinstance(definition, ErrorEventDefinition) and isinstance(event, BoundaryEvent):
         return Support.EXECUTABLE if event.cancel_activity else Support.UNSUPPORTED  # an error always interrupts
+    if isinstance(definition, MessageEventDefinition) and isinstance(event, (IntermediateThrowEvent, EndEvent)):
+        return Support.EXECUTABLE  # sent by a handler or an external worker, as a send task is
     if isinstance(definition, MessageEventDefinition) and isinstance(event, (IntermediateCatchEvent, BoundaryEvent)):
         return Support.EXECUTABLE
     if isinstance(definition, MessageEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import errors_thrown, signals, timers
+from apps.engine.runtime import activities, errors_thrown, signals, timers
 from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.step import Outcome
@@ -23,6 +23,11 @@ def enter_pass_through_event(run: Run, token: Token, node: spec.FlowNode) -> Non
 
 
 def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
+    if any(isinstance(item, spec.MessageEventDefinition) for item in node.event_definitions):
+        # A message end event sends its message as a send task does (a handler or an external
+        # worker), then the token ends: it has no outgoing flow.
+        activities.enter_service_task(run, token, node)
+        return
     run.begin_activity(token, node)
     if any(isinstance(item, spec.SignalEventDefinition) for item in node.event_definitions):
         signals.throw_at_end(run, token, node)

@@ -70,6 +70,8 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
             return signals.enter_signal_throw
         if isinstance(node, spec.StartEvent) and _only(node, spec.SignalEventDefinition):
             return events.enter_pass_through_event  # a thrown signal started the instance here
+        if isinstance(node, spec.IntermediateThrowEvent) and _only_message(node):
+            return activities.enter_service_task  # sends the message as a send task does
         if isinstance(node, spec.IntermediateThrowEvent) and _only(node, spec.EscalationEventDefinition):
             return events.enter_escalation_throw
         if isinstance(node, spec.IntermediateThrowEvent) and _only_link(node):

@@ -99,12 +99,9 @@ EXECUTABLE = {
     "C.9.0.bpmn": (
         [
             ("unsupported-element", "Activity_1ke2ixr", 112),
-            ("unsupported-element", "EndMessageEvent_Timeout", 113),
             ("unsupported-element", "StartErrorEvent_Timeout", 123),
             ("unsupported-element", "Activity_0vp33kx", 134),
             ("unsupported-element", "StartMessageEvent_CancellationRequested", 135),
-            ("unsupported-element", "EndMessageEvent_InformCustomer", 150),
-            ("unsupported-element", "EndMessageEvent_InformOperations", 165),
             ("call-activity-unknown-key", "Activity_ManualCheck", 174),
             ("unsupported-feature", "BusinessRuleTask_CheckApplicationAutomatically", 268),
         ],
