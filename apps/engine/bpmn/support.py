@@ -148,7 +148,7 @@ def _event_support(event: Event) -> Support:
     if isinstance(definition, MessageEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:
         return Support.EXECUTABLE
     if isinstance(definition, TimerEventDefinition) and isinstance(event, BoundaryEvent):
-        return Support.EXECUTABLE if definition.timer_type in ("date", "duration") else Support.NOT_YET
+        return Support.EXECUTABLE if definition.timer_type is not None else Support.UNSUPPORTED
     return EVENT_DEFINITION_SUPPORT.get(type(definition), Support.UNSUPPORTED)
 
 

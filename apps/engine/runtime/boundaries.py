@@ -15,6 +15,7 @@ non-interrupting message event stays subscribed: each message sends another toke
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from apps.engine.bpmn import spec
@@ -62,6 +63,7 @@ def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
 def unsubscribe(run: Run, token: Token) -> None:
     """The activity ended or was cancelled: its boundary events no longer fire."""
     token.data.pop("subscribed_at", None)
+    token.data.pop("cycles", None)
     for boundary_id in token.data.pop("boundaries", ()):
         run.step.cancelled_waits.append(Wait(_kind(run, boundary_id), token.id, boundary_id))
 
@@ -82,6 +84,8 @@ def fire(run: Run, token_id: str, boundary_id: str, variables: Mapping[str, Any]
     boundary = cast("spec.BoundaryEvent", run.process.nodes[boundary_id])
     if boundary.cancel_activity or _kind(run, boundary_id) == BOUNDARY_TIMER:
         token.data["boundaries"].remove(boundary_id)  # a date or a duration fires once; its job is done
+    if not boundary.cancel_activity and _kind(run, boundary_id) == BOUNDARY_TIMER:
+        _repeat(run, token, boundary)
     if boundary.cancel_activity:
         if token.state in (TokenState.SCOPE, TokenState.MULTI):
             run.remove_scope_contents(token.id)
@@ -92,3 +96,25 @@ def fire(run: Run, token_id: str, boundary_id: str, variables: Mapping[str, Any]
     if variables:
         run.set_variables(variables, event_token, from_trigger=True)
     run.leave(event_token, outgoing_after_activity(run, boundary, event_token))
+
+
+def _repeat(run: Run, token: Token, boundary: spec.BoundaryEvent) -> None:
+    """A non-interrupting cycle (``R3/PT1H``, cron) fires again: subscribe its next occurrence,
+    counted from now (the one that fired) until its repetitions are spent."""
+    (timer,) = boundary.event_definitions
+    if not isinstance(timer, spec.TimerEventDefinition) or timer.timer_type != "cycle":
+        return
+    cycles = token.data.setdefault("cycles", {})
+    fired = cycles.get(boundary.id, 0) + 1
+    plan = timers.schedule_of(run, token, boundary, timer)
+    following: datetime | None = None
+    if plan.repetitions is None or fired < plan.repetitions:
+        following, count = plan.first, fired
+        while following is not None and following <= run.now:  # a cycle from a start in the past
+            following, count = plan.after(following, count), count + 1
+    if following is None:
+        cycles.pop(boundary.id, None)
+        return
+    cycles[boundary.id] = fired
+    token.data["boundaries"].append(boundary.id)
+    run.step.waits.append(Wait(BOUNDARY_TIMER, token.id, boundary.id, {"due_at": following.isoformat()}))

@@ -110,9 +110,7 @@ EXECUTABLE = {
     # Document request: two timer boundary events on the receive task; both Camunda 7 topics and
     # Zeebe task types are given, the Camunda ones are used.
     "C.9.1.bpmn": (
-        [
-            ("unsupported-element", "BoundaryEvent_1", 43),
-        ],
+        [],
         {"feature-ignored": 2},
     ),
     # Manual check: a timer boundary, three event subprocesses (message, timer, message starts),

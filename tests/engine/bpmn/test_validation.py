@@ -120,7 +120,11 @@ def test_elements_not_executed_yet_are_errors_in_an_executable_process():
         ("error", "unsupported-element", "cancel_requested", 31),
     ]
     assert problems[0].message == "The conditional start event 'daily' is not supported by this engine."
-    assert problems[1].message.startswith("The timer boundary event 'too_late' is not executable yet")
+    assert problems[1].message == "The conditional boundary event 'too_late' is not supported by this engine."
+    assert problems[-1].message == (
+        "The signal start event 'cancel_requested' is not executable yet: event subprocesses and the events "
+        "that start them come in a later release."
+    )
     assert problems[2].message == "The complex gateway 'mix' is not supported by this engine."
 
 

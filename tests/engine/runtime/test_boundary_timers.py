@@ -10,10 +10,10 @@ import pytest
 from django_tenants.utils import schema_context
 
 from apps.engine import clock
-from apps.engine.models import Job, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, Job, ProcessInstance, Token
 from apps.engine.runtime import Outcome
 from apps.engine.services import jobs
-from apps.engine.services.deployments import DeploymentRefused, deploy
+from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import complete_wait, start_instance
 from tests.conftest import TenantInfo
 from tests.engine.runtime.harness import MODELS, InstanceOf
@@ -118,11 +118,24 @@ TIMEOUT = b"""
     <bpmn:sequenceFlow id="t2" sourceRef="give_up" targetRef="timed_out"/>"""
 
 
-def test_a_repeating_boundary_timer_is_not_executed_yet(in_alpha: None) -> None:
+def test_a_repeating_non_interrupting_timer_fires_on_its_cycle_until_its_repetitions_are_spent(
+    in_alpha: None,
+) -> None:
     model = (MODELS / "boundary_timers.bpmn").read_bytes()
-    cycle = model.replace(b"<bpmn:timeDuration>PT1H</bpmn:timeDuration>", b"<bpmn:timeCycle>R3/PT1H</bpmn:timeCycle>")
-    with pytest.raises(DeploymentRefused) as refused:
-        deploy(cycle)
-    assert [(problem.code, problem.element_id) for problem in refused.value.problems] == [
-        ("unsupported-element", "overdue")
-    ]
+    repeating = model.replace(
+        b"<bpmn:timeDuration>${reminderAfter}</bpmn:timeDuration>", b"<bpmn:timeCycle>R3/PT30M</bpmn:timeCycle>"
+    )
+    (definition,) = deploy(repeating).definitions
+    instance = start_instance(definition, {})
+    review = Token.objects.get(instance=instance, element_id="review")
+    complete_wait(instance.id, str(review.id), {})  # in time: only the subprocess's reminders are left
+
+    for _ in range(3):
+        clock.advance(timedelta(minutes=30))
+        assert jobs.run_due_jobs("worker-1", 10) == 1
+    clock.advance(timedelta(hours=5))
+    assert jobs.run_due_jobs("worker-1", 10) == 0  # three reminders, as R3 says
+
+    reminders = ActivityInstance.objects.filter(instance=instance, element_id="remind").count()
+    assert reminders == 3
+    assert not Job.objects.filter(instance=instance, element_id="slow").exists()
