@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.engine.bpmn import Problem
-from apps.engine.models import ActivityInstance, ProcessDefinition, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, Incident, ProcessDefinition, ProcessInstance, Token
 
 
 def problem_dict(problem: Problem) -> dict[str, Any]:
@@ -126,9 +127,21 @@ class InstanceSerializer(serializers.ModelSerializer[ProcessInstance]):
         ]
 
 
+class OpenIncidentSerializer(serializers.ModelSerializer[Incident]):
+    class Meta:
+        model = Incident
+        fields = ["id", "element_id", "token_id", "kind", "message", "created_at"]
+
+
 class InstanceDetailSerializer(InstanceSerializer):
     tokens = TokenSerializer(many=True, read_only=True)
     history = ActivitySerializer(many=True, read_only=True, source="activities")
+    incidents = serializers.SerializerMethodField(help_text="Its open incidents, oldest first")
 
     class Meta(InstanceSerializer.Meta):
-        fields = [*InstanceSerializer.Meta.fields, "tokens", "history"]
+        fields = [*InstanceSerializer.Meta.fields, "tokens", "history", "incidents"]
+
+    @extend_schema_field(OpenIncidentSerializer(many=True))
+    def get_incidents(self, instance: ProcessInstance) -> list[dict[str, Any]]:
+        open_incidents = instance.incidents.filter(resolved_at=None).order_by("created_at", "id")
+        return list(OpenIncidentSerializer(open_incidents, many=True).data)

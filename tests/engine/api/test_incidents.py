@@ -35,6 +35,8 @@ def test_an_operator_fixes_the_data_and_retries_the_step_that_failed(alpha: Tena
     operator = client_as(alpha, "operator")
     (incident,) = open_incidents(alpha, instance_id)
     assert (incident["kind"], incident["element_id"]) == ("script-failed", "divide")
+    detail = operator.get(f"/api/v1/process-instances/{instance_id}/").json()
+    assert [(shown["id"], shown["kind"]) for shown in detail["incidents"]] == [(incident["id"], "script-failed")]
 
     operator.post(f"/api/v1/process-instances/{instance_id}/variables/", {"variables": {"count": 4}}, format="json")
     retried = operator.post(f"{INCIDENTS}{incident['id']}/retry/", {"reason": "count fixed"}, format="json")
@@ -42,6 +44,7 @@ def test_an_operator_fixes_the_data_and_retries_the_step_that_failed(alpha: Tena
     assert retried.status_code == 200, retried.json()
     assert retried.json()["resolved_by"] == "operator" and retried.json()["resolved_at"] is not None
     assert open_incidents(alpha, instance_id) == []
+    assert operator.get(f"/api/v1/process-instances/{instance_id}/").json()["incidents"] == []
     with schema_context(alpha.schema):
         stored = ProcessInstance.objects.get(id=instance_id)
         attempts = list(
