@@ -56,9 +56,17 @@ def in_threads(schema: str, *functions: Callable[[], T]) -> list[T]:
 
 
 def drop_processes(*keys: str) -> None:
-    """Remove the committed instances and deployments of the processes ``keys``, and the clock's offset."""
+    """Remove the committed instances and deployments of the processes ``keys``, and the clock's offset.
+
+    The instances' rows are locked first, as every trigger locks them before their jobs and
+    tokens: a worker still running one of their jobs (the session's live platform has its own)
+    finishes before the rows go, instead of deadlocking with the deletion.
+    """
     clock.reset()
-    ProcessInstance.objects.filter(definition__key__in=keys).delete()
+    with transaction.atomic():
+        instances = ProcessInstance.objects.select_for_update().filter(definition__key__in=keys)
+        list(instances.order_by("id").values_list("id", flat=True))
+        instances.delete()
     deployments = list(Deployment.objects.filter(definitions__key__in=keys).distinct())
     ProcessDefinition.objects.filter(deployment__in=deployments).delete()
     Deployment.objects.filter(id__in=[deployment.id for deployment in deployments]).delete()
