@@ -7,6 +7,7 @@ concurrent requests do; the test's own connection only waits for them.
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -216,29 +217,32 @@ def test_a_trigger_holding_one_instance_does_not_block_another_instance_of_the_s
 
 
 @pytest.fixture
-def committed_boundary_instance(platform: Platform) -> Iterator[ProcessInstance]:
-    """An instance of boundary_timers waiting at "review" with its timer due; removed afterwards."""
+def committed_boundary_instance(platform: Platform) -> Iterator[tuple[ProcessInstance, jobs.Claimed]]:
+    """An instance of boundary_timers waiting at "review", its "overdue" timer due and leased to
+    this test (so that no other worker of the session takes it); removed afterwards."""
     schema = platform.alpha.schema
 
-    def create() -> ProcessInstance:
+    def create() -> tuple[ProcessInstance, jobs.Claimed]:
         (definition,) = deploy((MODELS / "boundary_timers.bpmn").read_bytes()).definitions
-        instance = start_instance(definition, {"reminderAfter": "P1D"})
+        with transaction.atomic():
+            instance = start_instance(definition, {"reminderAfter": "P1D"})
+            overdue = Job.objects.filter(instance=instance, element_id="overdue")
+            lease = uuid.uuid4()
+            overdue.update(lock_owner="racer", lock_token=lease, locked_until=clock.now() + timedelta(hours=2))
         clock.advance(timedelta(hours=1))  # "overdue" is due; "slow" is not
-        return instance
+        return instance, jobs.Claimed(overdue.get().id, lease)
 
-    (instance,) = in_threads(schema, create)
-    yield instance
+    (made,) = in_threads(schema, create)
+    yield made
 
     in_threads(schema, lambda: drop_processes("boundary_timers"))
 
 
 def test_a_boundary_timer_and_the_task_s_completion_racing_let_exactly_one_path_win(
-    platform: Platform, committed_boundary_instance: ProcessInstance
+    platform: Platform, committed_boundary_instance: tuple[ProcessInstance, jobs.Claimed]
 ) -> None:
-    schema, instance = platform.alpha.schema, committed_boundary_instance
+    schema, (instance, claimed) = platform.alpha.schema, committed_boundary_instance
     review = in_threads(schema, lambda: str(Token.objects.get(instance=instance, element_id="review").id))[0]
-    (claimed,) = in_threads(schema, lambda: jobs.claim_due_jobs("racer", 10))[0]
-    assert in_threads(schema, lambda: Job.objects.get(id=claimed.id).element_id)[0] == "overdue"
 
     def complete() -> str:
         try:
