@@ -82,9 +82,7 @@ def escalate(run: Run, token: Token, node: spec.Event, *, ends: bool) -> None:
         run.leave(token, outgoing_after_activity(run, node, token))
 
 
-def _catcher(
-    run: Run, node: spec.FlowNode, kind: type[spec.EventDefinition] = spec.ErrorEventDefinition, code: str = ""
-) -> spec.BoundaryEvent | None:
+def _catcher(run: Run, node: spec.FlowNode, kind: type[spec.EventDefinition], code: str) -> spec.BoundaryEvent | None:
     if not isinstance(node, spec.Activity):
         return None
     catch_all = None

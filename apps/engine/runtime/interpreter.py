@@ -31,7 +31,8 @@ ServiceHandler = Callable[[Mapping[str, Any]], Mapping[str, Any] | None]
 # The waits of async continuations: the token waits for a job before entering, or before leaving.
 ASYNC_BEFORE = "async-before"
 ASYNC_AFTER = "async-after"
-JOB_WAITS = frozenset({"timer", ASYNC_BEFORE, ASYNC_AFTER})  # waits the store keeps a job row for
+# A token's own waits that only a job ends (a timer, an async continuation): never a task's completion.
+ENDED_BY_JOBS = frozenset({"timer", ASYNC_BEFORE, ASYNC_AFTER})
 
 # Elements entered by one trigger before the run stops with an incident: a loop whose condition
 # never turns false must not hold the instance's lock for ever.
@@ -338,7 +339,7 @@ def complete(
     A token that waits for a job (a timer, an async continuation) moves on only by ``continue_job``.
     """
     waiting = snapshot.tokens.get(token_id)
-    if waiting is not None and waiting.data.get("wait") in JOB_WAITS:
+    if waiting is not None and waiting.data.get("wait") in ENDED_BY_JOBS:
         raise TriggerRejected("token-not-waiting", f"The token {token_id} waits for a {waiting.data['wait']} job.")
     run, token, node = resume(process, snapshot, token_id, expected_wait, now=now, new_id=new_id, handlers=handlers)
     try:

@@ -48,6 +48,24 @@ BEHAVIOURS: dict[type[spec.FlowNode], Behaviour] = {
 }
 
 
+# Events with one definition, by event and definition class. A start event's trigger (its timer,
+# message or signal) started the instance, so entering it only passes through; so does a link
+# catch event, which a link throw event sent the token to.
+EVENT_BEHAVIOURS: dict[tuple[type[spec.Event], type[spec.EventDefinition]], Behaviour] = {
+    (spec.StartEvent, spec.TimerEventDefinition): events.enter_pass_through_event,
+    (spec.StartEvent, spec.MessageEventDefinition): events.enter_pass_through_event,
+    (spec.StartEvent, spec.SignalEventDefinition): events.enter_pass_through_event,
+    (spec.IntermediateCatchEvent, spec.TimerEventDefinition): events.enter_timer_catch,
+    (spec.IntermediateCatchEvent, spec.MessageEventDefinition): messages.enter_message_catch,
+    (spec.IntermediateCatchEvent, spec.SignalEventDefinition): signals.enter_signal_catch,
+    (spec.IntermediateCatchEvent, spec.LinkEventDefinition): events.enter_pass_through_event,
+    (spec.IntermediateThrowEvent, spec.MessageEventDefinition): activities.enter_service_task,  # as a send task
+    (spec.IntermediateThrowEvent, spec.SignalEventDefinition): signals.enter_signal_throw,
+    (spec.IntermediateThrowEvent, spec.EscalationEventDefinition): events.enter_escalation_throw,
+    (spec.IntermediateThrowEvent, spec.LinkEventDefinition): events.enter_link_throw,
+}
+
+
 def _not_yet(feature: str) -> Behaviour:
     def refuse(run: Run, token: Token, node: spec.FlowNode) -> None:
         raise TokenStopped("not-executable", f"{node.id!r}: {feature} does not run in this version of the engine.")
@@ -58,26 +76,10 @@ def _not_yet(feature: str) -> Behaviour:
 def behaviour_for(node: spec.FlowNode) -> Behaviour:
     """The behaviour of ``node``; features still missing stop the token with an incident, never silently."""
     if isinstance(node, spec.Event) and node.event_definitions and not isinstance(node, spec.EndEvent):
-        if isinstance(node, spec.IntermediateCatchEvent) and _only_timer(node):
-            return events.enter_timer_catch
-        if isinstance(node, spec.StartEvent) and (_only_timer(node) or _only_message(node)):
-            return events.enter_pass_through_event  # its timer fired, or its message came: that started it
-        if isinstance(node, spec.IntermediateCatchEvent) and _only_message(node):
-            return messages.enter_message_catch
-        if isinstance(node, spec.IntermediateCatchEvent) and _only(node, spec.SignalEventDefinition):
-            return signals.enter_signal_catch
-        if isinstance(node, spec.IntermediateThrowEvent) and _only(node, spec.SignalEventDefinition):
-            return signals.enter_signal_throw
-        if isinstance(node, spec.StartEvent) and _only(node, spec.SignalEventDefinition):
-            return events.enter_pass_through_event  # a thrown signal started the instance here
-        if isinstance(node, spec.IntermediateThrowEvent) and _only_message(node):
-            return activities.enter_service_task  # sends the message as a send task does
-        if isinstance(node, spec.IntermediateThrowEvent) and _only(node, spec.EscalationEventDefinition):
-            return events.enter_escalation_throw
-        if isinstance(node, spec.IntermediateThrowEvent) and _only_link(node):
-            return events.enter_link_throw
-        if isinstance(node, spec.IntermediateCatchEvent) and _only_link(node):
-            return events.enter_pass_through_event  # a link throw event sent the token here
+        definitions = node.event_definitions
+        behaviour = EVENT_BEHAVIOURS.get((type(node), type(definitions[0]))) if len(definitions) == 1 else None
+        if behaviour is not None:
+            return behaviour
         return _not_yet(f"a {node.event_definitions[0].kind} event")
     behaviour = BEHAVIOURS.get(type(node))
     if behaviour is None:
@@ -88,19 +90,3 @@ def behaviour_for(node: spec.FlowNode) -> Behaviour:
         if isinstance(node.loop, spec.StandardLoop):
             return partial(loops.enter_standard_loop, behaviour)
     return behaviour
-
-
-def _only_timer(node: spec.Event) -> bool:
-    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.TimerEventDefinition)
-
-
-def _only_message(node: spec.Event) -> bool:
-    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.MessageEventDefinition)
-
-
-def _only_link(node: spec.Event) -> bool:
-    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], spec.LinkEventDefinition)
-
-
-def _only(node: spec.Event, kind: type[spec.EventDefinition]) -> bool:
-    return len(node.event_definitions) == 1 and isinstance(node.event_definitions[0], kind)

@@ -31,7 +31,7 @@ from apps.engine.models import (
     Token,
     VariableChange,
 )
-from apps.engine.runtime import Outcome, Snapshot, Step, signals
+from apps.engine.runtime import Outcome, Snapshot, Step, Wait, signals
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
@@ -223,6 +223,17 @@ def _token_statements(instance: ProcessInstance, step: Step, now: datetime) -> l
     return statements
 
 
+def _wait_row(instance: ProcessInstance, wait: Wait, now: datetime) -> dict[str, Any]:
+    """The columns every row of something a token waits for has (a job, a subscription, an external task)."""
+    return {
+        "id": uuid7(),
+        "instance_id": instance.id,
+        "token_id": uuid.UUID(wait.token_id),
+        "element_id": wait.element_id,
+        "created_at": now,
+    }
+
+
 def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> list[rows.Statement]:
     statements = []
     if step.cancelled_waits:
@@ -239,15 +250,7 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
             )
         )
     due = [
-        {
-            "id": uuid7(),
-            "instance_id": instance.id,
-            "token_id": uuid.UUID(wait.token_id),
-            "element_id": wait.element_id,
-            "kind": wait.kind,
-            "due_at": datetime.fromisoformat(wait.details["due_at"]),
-            "created_at": now,
-        }
+        {**_wait_row(instance, wait, now), "kind": wait.kind, "due_at": datetime.fromisoformat(wait.details["due_at"])}
         for wait in step.waits
         if wait.kind in JOB_WAITS
     ]
@@ -255,14 +258,10 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
         statements += rows.table(Job).insert(due)
     subscriptions = [
         {
-            "id": uuid7(),
-            "instance_id": instance.id,
-            "token_id": uuid.UUID(wait.token_id),
-            "element_id": wait.element_id,
+            **_wait_row(instance, wait, now),
             "kind": SUBSCRIPTION_KINDS[wait.kind],
             "message_name": wait.details["message_name"],
             "correlation_key": wait.details.get("correlation_key") or "",
-            "created_at": now,
         }
         for wait in step.waits
         if wait.kind in SUBSCRIPTION_KINDS
@@ -271,13 +270,9 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
         statements += rows.table(MessageSubscription).insert(subscriptions)
     signal_waits = [
         {
-            "id": uuid7(),
-            "instance_id": instance.id,
-            "token_id": uuid.UUID(wait.token_id),
-            "element_id": wait.element_id,
+            **_wait_row(instance, wait, now),
             "kind": "boundary" if wait.kind == signals.BOUNDARY_SIGNAL else "wait",
             "signal_name": wait.details["signal_name"],
-            "created_at": now,
         }
         for wait in step.waits
         if wait.kind in (signals.SIGNAL, signals.BOUNDARY_SIGNAL)
@@ -286,13 +281,9 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
         statements += rows.table(SignalSubscription).insert(signal_waits)
     external = [
         {
-            "id": uuid7(),
-            "instance_id": instance.id,
-            "token_id": uuid.UUID(wait.token_id),
-            "element_id": wait.element_id,
+            **_wait_row(instance, wait, now),
             "topic": wait.details["topic"],
             "priority": int(wait.details.get("priority") or 0),
-            "created_at": now,
         }
         for wait in step.waits
         if wait.kind == "external-task"
