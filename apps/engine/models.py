@@ -23,6 +23,11 @@ def new_id() -> uuid.UUID:
     return uuid7()  # type: ignore[no-any-return]
 
 
+def new_text_id() -> str:
+    """A time-ordered UUID (v7) as text: the ids the interpreter gives tokens and activity instances."""
+    return str(uuid7())
+
+
 class Deployment(models.Model):
     """One uploaded BPMN file. Identical XML is deployed once: the checksum is unique."""
 

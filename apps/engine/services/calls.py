@@ -16,11 +16,9 @@ import uuid
 from collections.abc import Mapping
 from datetime import datetime
 
-from uuid6 import uuid7
-
 from apps.engine import runtime
 from apps.engine.handlers import Handler, registered_handlers
-from apps.engine.models import Incident, InstanceState, ProcessDefinition, ProcessInstance, Token
+from apps.engine.models import Incident, InstanceState, ProcessDefinition, ProcessInstance, Token, new_id, new_text_id
 from apps.engine.runtime import Outcome, Step, Wait
 from apps.engine.services import store
 from apps.engine.services.compiled import compiled_process
@@ -29,10 +27,6 @@ CALL = "call-activity"
 # Instances calling instances, counted from the root: a process that calls itself for ever
 # gets an incident instead of exhausting the stack.
 MAX_CALL_DEPTH = 32
-
-
-def _new_id() -> str:
-    return str(uuid7())
 
 
 def involved(instance: ProcessInstance, step: Step) -> bool:
@@ -81,7 +75,7 @@ def _start_child(
         _stop_with_incident(parent, wait, "call-depth", message, now=now)
         return
     child = ProcessInstance(
-        id=uuid.UUID(_new_id()),
+        id=new_id(),
         definition=definition,
         business_key=wait.details.get("business_key") or "",
         started_by=actor,
@@ -93,7 +87,7 @@ def _start_child(
     )
     chosen = handlers if handlers is not None else registered_handlers()
     child_step = runtime.start(
-        compiled_process(definition), wait.details.get("variables", {}), now=now, new_id=_new_id, handlers=chosen
+        compiled_process(definition), wait.details.get("variables", {}), now=now, new_id=new_text_id, handlers=chosen
     )
     store.write_step(child, child_step, now=now, actor=actor, handlers=handlers, new=True)
 
@@ -136,7 +130,7 @@ def _return_to_parent(
         str(child.parent_token_id),
         child.variables,
         now=now,
-        new_id=_new_id,
+        new_id=new_text_id,
         handlers=handlers if handlers is not None else registered_handlers(),
     )
     store.write_step(parent, step, now=now, actor=actor, handlers=handlers)
@@ -166,7 +160,7 @@ def _throw_to_parent(
         code,
         message,
         now=now,
-        new_id=_new_id,
+        new_id=new_text_id,
         handlers=handlers if handlers is not None else registered_handlers(),
     )
     store.write_step(parent, step, now=now, actor=actor, handlers=handlers)

@@ -15,11 +15,10 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from uuid6 import uuid7
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import ExternalTask, Incident, InstanceState
+from apps.engine.models import ExternalTask, Incident, InstanceState, new_text_id
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from apps.engine.services.store import load_snapshot, lock_instance, visible_variables, write_step
@@ -130,7 +129,7 @@ def throw_bpmn_error(task_id: uuid.UUID, worker_id: str, *, error_code: str, err
             error_code,
             error_message,
             now=now,
-            new_id=lambda: str(uuid7()),
+            new_id=new_text_id,
             handlers=registered_handlers(),
         )
         write_step(instance, step, now=now, actor=worker_id)

@@ -12,11 +12,18 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
-from uuid6 import uuid7
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import ExternalTask, Incident, InstanceState, Job, OperatorAction, OperatorActionKind
+from apps.engine.models import (
+    ExternalTask,
+    Incident,
+    InstanceState,
+    Job,
+    OperatorAction,
+    OperatorActionKind,
+    new_text_id,
+)
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.operations import TransitionRefused
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -49,7 +56,7 @@ def retry_incident(incident_id: uuid.UUID, *, actor: str, reason: str = "", retr
                 load_snapshot(instance),
                 str(incident.token_id),
                 now=now,
-                new_id=lambda: str(uuid7()),
+                new_id=new_text_id,
                 handlers=registered_handlers(),
             )
             write_step(instance, step, now=now, actor=actor)

@@ -7,21 +7,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from uuid6 import uuid7
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import Handler, registered_handlers
-from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance, StartRequest
+from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance, StartRequest, new_id, new_text_id
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
 
 class InstanceNotActive(Exception):
     """The instance is suspended or ended; the trigger was not applied."""
-
-
-def _new_id() -> str:
-    return str(uuid7())
 
 
 def latest_definition(key: str) -> ProcessDefinition:
@@ -89,7 +84,7 @@ def _start(
     now = clock.now()
     with transaction.atomic():
         instance = ProcessInstance(
-            id=uuid.UUID(_new_id()),
+            id=new_id(),
             definition=definition,
             business_key=business_key,
             started_by=started_by,
@@ -100,7 +95,7 @@ def _start(
             process,
             variables,
             now=now,
-            new_id=_new_id,
+            new_id=new_text_id,
             handlers=handlers if handlers is not None else registered_handlers(),
             start_event_id=start_event_id,
         )
@@ -135,7 +130,7 @@ def complete_wait(
             token_id,
             variables,
             now=now,
-            new_id=_new_id,
+            new_id=new_text_id,
             expected_wait=expected_wait,
             handlers=handlers if handlers is not None else registered_handlers(),
         )

@@ -26,12 +26,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
-from uuid6 import uuid7
 
 from apps.engine import checkpoints, clock, runtime
 from apps.engine.bpmn import timer_text
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription
+from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription, new_text_id
 from apps.engine.services import signals, start_timers, wakeup
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import start_instance
@@ -137,10 +136,10 @@ def _apply(claimed: Claimed) -> Ran:
                 return Ran.GONE
         elif job.kind in (JobKind.BOUNDARY_TIMER, JobKind.GATEWAY_TIMER):
             fire = runtime.fire_boundary if job.kind == JobKind.BOUNDARY_TIMER else runtime.fire_gateway_event
-            step = fire(process, snapshot, token_id, job.element_id, now=now, new_id=_new_id, handlers=handlers)
+            step = fire(process, snapshot, token_id, job.element_id, now=now, new_id=new_text_id, handlers=handlers)
         else:
             step = runtime.continue_job(
-                process, snapshot, token_id, job.kind, now=now, new_id=_new_id, handlers=handlers
+                process, snapshot, token_id, job.kind, now=now, new_id=new_text_id, handlers=handlers
             )
     except runtime.TriggerRejected:
         return Ran.GONE  # the token moved on without it (an operator's modification)
@@ -174,7 +173,7 @@ def _deliver_signal(job: Job, instance: ProcessInstance, now: datetime) -> runti
             str(job.token_id),
             job.element_id,
             now=now,
-            new_id=_new_id,
+            new_id=new_text_id,
             handlers=handlers,
             variables=variables,
         )
@@ -188,7 +187,7 @@ def _deliver_signal(job: Job, instance: ProcessInstance, now: datetime) -> runti
         str(job.token_id),
         variables,
         now=now,
-        new_id=_new_id,
+        new_id=new_text_id,
         expected_wait="signal",
         handlers=handlers,
     )
@@ -223,10 +222,6 @@ def _retry_plan(job: Job) -> timer_text.RetryPlan | None:
         node = compiled_process(definition).nodes.get(job.element_id)
         text = (node.extensions.retry_time_cycle if node is not None else None) or text
     return timer_text.retry_plan(text) if text else None
-
-
-def _new_id() -> str:
-    return str(uuid7())
 
 
 def _take(claimed: Claimed) -> Job | None:

@@ -18,11 +18,17 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Q
-from uuid6 import uuid7
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import BufferedMessage, InstanceState, MessageSubscription, ProcessInstance, ReceivedMessage
+from apps.engine.models import (
+    BufferedMessage,
+    InstanceState,
+    MessageSubscription,
+    ProcessInstance,
+    ReceivedMessage,
+    new_text_id,
+)
 from apps.engine.runtime import Step, TriggerRejected
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
 from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE
@@ -209,7 +215,7 @@ def _trigger(subscription: MessageSubscription, variables: Mapping[str, Any], ac
         str(subscription.token_id),
         subscription.element_id,
         now=now,
-        new_id=lambda: str(uuid7()),
+        new_id=new_text_id,
         handlers=registered_handlers(),
         variables=variables,
     )

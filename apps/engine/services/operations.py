@@ -9,7 +9,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from uuid6 import uuid7
 
 from apps.engine import clock, hooks, runtime
 from apps.engine.handlers import Handler, registered_handlers
@@ -26,6 +25,7 @@ from apps.engine.models import (
     ProcessInstance,
     Token,
     VariableChange,
+    new_text_id,
 )
 from apps.engine.services import calls
 from apps.engine.services.compiled import compiled_process
@@ -177,7 +177,7 @@ def modify_instance(
             start_before=start_before,
             variables=variables,
             now=now,
-            new_id=lambda: str(uuid7()),
+            new_id=new_text_id,
             handlers=handlers if handlers is not None else registered_handlers(),
         )
         write_step(instance, step, now=now, actor=actor, handlers=handlers)
