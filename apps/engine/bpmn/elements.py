@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypedDict
 
 from apps.engine.bpmn.extensions import TRUE_VALUES, ExtensionReader, camunda_value, read_extensions, split_list
-from apps.engine.bpmn.names import BPMN
+from apps.engine.bpmn.names import BPMN, CAMUNDA_NAMESPACES, qualified
 from apps.engine.bpmn.problems import Problem, Severity
 from apps.engine.bpmn.spec import (
     Activity,
@@ -242,12 +242,31 @@ def _signal_definition(element: Element, definition_id: str | None, scope: Scope
 
 
 def _error_definition(element: Element, definition_id: str | None, scope: ScopeContext) -> EventDefinition:
-    return ErrorEventDefinition(id=definition_id, line=line_of(element), error_ref=attribute(element, "errorRef"))
+    return ErrorEventDefinition(
+        id=definition_id,
+        line=line_of(element),
+        error_ref=attribute(element, "errorRef"),
+        code_variable=_camunda_attribute(element, "errorCodeVariable"),
+        message_variable=_camunda_attribute(element, "errorMessageVariable"),
+    )
 
 
 def _escalation_definition(element: Element, definition_id: str | None, scope: ScopeContext) -> EventDefinition:
-    reference = attribute(element, "escalationRef")
-    return EscalationEventDefinition(id=definition_id, line=line_of(element), escalation_ref=reference)
+    return EscalationEventDefinition(
+        id=definition_id,
+        line=line_of(element),
+        escalation_ref=attribute(element, "escalationRef"),
+        code_variable=_camunda_attribute(element, "escalationCodeVariable"),
+    )
+
+
+def _camunda_attribute(element: Element, name: str) -> str | None:
+    """An attribute of an event definition in the Camunda (or Activiti) namespace; blank is none."""
+    for namespace in CAMUNDA_NAMESPACES:
+        value: str | None = element.get(qualified(namespace, name))
+        if value is not None and value.strip():
+            return value.strip()
+    return None
 
 
 def _terminate_definition(element: Element, definition_id: str | None, scope: ScopeContext) -> EventDefinition:

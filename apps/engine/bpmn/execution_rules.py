@@ -34,6 +34,7 @@ from apps.engine.bpmn.spec import (
     ServiceTask,
     StandardLoop,
     StartEvent,
+    SubProcess,
     TimerEventDefinition,
 )
 from apps.engine.bpmn.support import Support, describe_node, node_support
@@ -48,13 +49,11 @@ WORKER_TASKS = (ServiceTask, SendTask, BusinessRuleTask)
 def check_support(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
     in_event_subprocess = bool(getattr(scope, "triggered_by_event", False))
     for node in scope.nodes.values():
-        support = node_support(node)
-        if in_event_subprocess and isinstance(node, StartEvent) and support is Support.EXECUTABLE:
-            support = Support.NOT_YET  # event subprocesses are not executed yet, nor the events that start them
+        support = node_support(node, in_event_subprocess=in_event_subprocess)
         if support is Support.NOT_YET:
             message = (
-                f"The {describe_node(node)} '{node.id}' is not executable yet: event subprocesses and the "
-                "events that start them come in a later release."
+                f"The {describe_node(node)} '{node.id}' is not executable yet: conditional events and "
+                "compensation come in a later release."
             )
             yield error("unsupported-element", message, node.id, node.line)
         elif support is Support.UNSUPPORTED:
@@ -205,6 +204,27 @@ def check_loops(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
         elif isinstance(loop, StandardLoop) and loop.condition is None and loop.maximum is None:
             message = f"The loop of {describe_node(node)} '{node.id}' has neither a loopCondition nor a loopMaximum."
             yield error("loop-condition-missing", message, node.id, loop.line or node.line)
+
+
+def check_event_subprocesses(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """An event subprocess starts by the trigger of its one start event, never by a flow."""
+    for node in scope.nodes.values():
+        if not (isinstance(node, SubProcess) and node.triggered_by_event):
+            continue
+        starts = [inner for inner in node.nodes.values() if isinstance(inner, StartEvent)]
+        if len(starts) != 1 or not starts[0].event_definitions:
+            message = (
+                f"The event subprocess '{node.id}' needs exactly one start event, with a trigger (a timer, "
+                f"message, signal, error or escalation); it has {len(starts)}"
+                + (" without one." if len(starts) == 1 else ".")
+            )
+            yield error("event-subprocess-start-invalid", message, node.id, node.line)
+        if node.incoming or node.outgoing:
+            message = f"The event subprocess '{node.id}' has sequence flows; its start event starts it, not a flow."
+            yield error("event-subprocess-connected", message, node.id, node.line)
+        if node.loop is not None or node.boundary_event_ids:
+            message = f"The event subprocess '{node.id}' cannot loop or have boundary events."
+            yield error("event-subprocess-invalid", message, node.id, node.line)
 
 
 def check_none_start_events(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:

@@ -83,12 +83,16 @@ class SignalEventDefinition(EventDefinition):
 class ErrorEventDefinition(EventDefinition):
     kind: ClassVar[str] = "error"
     error_ref: str | None = None
+    # Where a catching event keeps the code and message it caught (``camunda:errorCodeVariable``...).
+    code_variable: str | None = None
+    message_variable: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class EscalationEventDefinition(EventDefinition):
     kind: ClassVar[str] = "escalation"
     escalation_ref: str | None = None
+    code_variable: str | None = None  # ``camunda:escalationCodeVariable``
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -81,34 +81,65 @@ NONE_EVENT_SUPPORT: Mapping[type[Event], Support] = {
     IntermediateCatchEvent: Support.UNSUPPORTED,
     BoundaryEvent: Support.UNSUPPORTED,
 }
+# What ``_event_support`` does not settle: the combinations BPMN has no meaning for (an error
+# start event outside an event subprocess, a non-interrupting message start event) and those to come.
 EVENT_DEFINITION_SUPPORT: Mapping[type[EventDefinition], Support] = {
-    MessageEventDefinition: Support.NOT_YET,
-    TimerEventDefinition: Support.NOT_YET,
-    SignalEventDefinition: Support.NOT_YET,
-    ErrorEventDefinition: Support.NOT_YET,
+    MessageEventDefinition: Support.UNSUPPORTED,
+    TimerEventDefinition: Support.UNSUPPORTED,
+    SignalEventDefinition: Support.UNSUPPORTED,
+    ErrorEventDefinition: Support.UNSUPPORTED,
     EscalationEventDefinition: Support.EXECUTABLE,  # throw, end and boundary events; not a start event
-    CompensateEventDefinition: Support.UNSUPPORTED,
-    ConditionalEventDefinition: Support.UNSUPPORTED,
+    CompensateEventDefinition: Support.NOT_YET,
+    ConditionalEventDefinition: Support.NOT_YET,
     LinkEventDefinition: Support.UNSUPPORTED,
-    CancelEventDefinition: Support.UNSUPPORTED,
+    CancelEventDefinition: Support.NOT_YET,
     UnknownEventDefinition: Support.UNSUPPORTED,
 }
 SUBPROCESS_SUPPORT: Mapping[str, Support] = {
     "subProcess": Support.EXECUTABLE,
-    "transaction": Support.UNSUPPORTED,
+    "transaction": Support.NOT_YET,
     "adHocSubProcess": Support.UNSUPPORTED,
 }
 
 
-def node_support(node: FlowNode) -> Support:
-    """Tell whether the engine executes ``node`` in an executable process."""
+# The start event of an event subprocess, by its one definition: interrupting, and not.
+EVENT_SUBPROCESS_START_SUPPORT: Mapping[type[EventDefinition], tuple[Support, Support]] = {
+    TimerEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
+    MessageEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
+    SignalEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
+    ErrorEventDefinition: (Support.EXECUTABLE, Support.UNSUPPORTED),  # an error always interrupts
+    EscalationEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
+    ConditionalEventDefinition: (Support.NOT_YET, Support.NOT_YET),
+    CompensateEventDefinition: (Support.NOT_YET, Support.UNSUPPORTED),
+}
+
+
+def node_support(node: FlowNode, *, in_event_subprocess: bool = False) -> Support:
+    """Tell whether the engine executes ``node`` in an executable process (``in_event_subprocess``:
+    directly inside an event subprocess, where start events have triggers of their own)."""
+    if isinstance(node, StartEvent) and in_event_subprocess:
+        return _event_subprocess_start_support(node)
     if isinstance(node, Event):
         return _event_support(node)
     if isinstance(node, Activity) and node.is_for_compensation:
-        return Support.UNSUPPORTED
+        return Support.NOT_YET
     if isinstance(node, SubProcess):
-        return Support.NOT_YET if node.triggered_by_event else SUBPROCESS_SUPPORT.get(node.tag, Support.UNSUPPORTED)
+        if node.triggered_by_event:
+            return Support.EXECUTABLE if node.tag == "subProcess" else Support.UNSUPPORTED
+        return SUBPROCESS_SUPPORT.get(node.tag, Support.UNSUPPORTED)
     return NODE_SUPPORT.get(type(node), Support.UNSUPPORTED)
+
+
+def _event_subprocess_start_support(start: StartEvent) -> Support:
+    if len(start.event_definitions) != 1:
+        return Support.UNSUPPORTED  # none (structure_rules says so) or several
+    (definition,) = start.event_definitions
+    if isinstance(definition, TimerEventDefinition) and definition.timer_type is None:
+        return Support.UNSUPPORTED
+    interrupting, not_interrupting = EVENT_SUBPROCESS_START_SUPPORT.get(
+        type(definition), (Support.UNSUPPORTED, Support.UNSUPPORTED)
+    )
+    return interrupting if start.is_interrupting else not_interrupting
 
 
 def _event_support(event: Event) -> Support:
@@ -133,7 +164,7 @@ def _event_support(event: Event) -> Support:
         )
     if isinstance(definition, SignalEventDefinition):
         if isinstance(event, StartEvent):
-            return Support.EXECUTABLE if event.is_interrupting else Support.NOT_YET
+            return Support.EXECUTABLE if event.is_interrupting else Support.UNSUPPORTED
         return Support.EXECUTABLE  # catch, throw, boundary (interrupting or not) and end events
     if isinstance(definition, EscalationEventDefinition):
         return Support.UNSUPPORTED if isinstance(event, (StartEvent, IntermediateCatchEvent)) else Support.EXECUTABLE

@@ -80,6 +80,7 @@ EXECUTION_RULES: tuple[ScopeRule, ...] = (
     execution_rules.check_links,
     execution_rules.check_event_gateways,
     execution_rules.check_loops,
+    execution_rules.check_event_subprocesses,
     execution_rules.check_none_start_events,
 )
 

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 BOUNDARY_TIMER = "boundary-timer"
 BOUNDARY_MESSAGE = "boundary-message"
+# The wait a boundary event (or an event subprocess's start event) makes, by its definition.
+BOUNDARY_WAITS: Mapping[type[spec.EventDefinition], str] = {
+    spec.TimerEventDefinition: BOUNDARY_TIMER,
+    spec.MessageEventDefinition: BOUNDARY_MESSAGE,
+    spec.SignalEventDefinition: signals.BOUNDARY_SIGNAL,
+}
 
 
 def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
@@ -39,25 +45,49 @@ def subscribe(run: Run, token: Token, node: spec.FlowNode) -> None:
     if "boundaries" in token.data or "instance" in token.data or token.data.get("subscribed_at") == node.id:
         return
     token.data["subscribed_at"] = node.id
-    subscribed = []
-    for boundary_id in node.boundary_event_ids:
-        boundary = cast("spec.BoundaryEvent", run.process.nodes[boundary_id])
-        (definition,) = boundary.event_definitions  # validation lets only single definitions through
-        if isinstance(definition, spec.TimerEventDefinition):
-            due = timers.due_at(run, token, boundary, definition)
-            run.step.waits.append(Wait(BOUNDARY_TIMER, token.id, boundary_id, {"due_at": due.isoformat()}))
-            subscribed.append(boundary_id)
-        elif isinstance(definition, spec.MessageEventDefinition):
-            details = messages.subscription(run, token, boundary, definition.message_ref)
-            run.step.waits.append(Wait(BOUNDARY_MESSAGE, token.id, boundary_id, details))
-            subscribed.append(boundary_id)
-        elif isinstance(definition, spec.SignalEventDefinition):
-            details = {"signal_name": signals.signal_name(run, boundary)}
-            run.step.waits.append(Wait(signals.BOUNDARY_SIGNAL, token.id, boundary_id, details))
-            subscribed.append(boundary_id)
-        # An error boundary event needs no subscription: a thrown error looks for it (errors_thrown).
+    subscribed = [
+        boundary_id
+        for boundary_id in node.boundary_event_ids
+        if subscribe_event(run, token, cast("spec.Event", run.process.nodes[boundary_id]))
+    ]
     if subscribed:
         token.data["boundaries"] = subscribed
+
+
+def subscribe_event(run: Run, token: Token, event: spec.Event) -> bool:
+    """Subscribe ``event`` (a boundary event, or an event subprocess's start event) for ``token``.
+    False: it needs no subscription, as errors and escalations look for their catcher when
+    thrown (``errors_thrown``)."""
+    wait = event_wait(run, token, event, BOUNDARY_WAITS)
+    if wait is not None:
+        run.add_wait(wait)
+    return wait is not None
+
+
+def event_wait(
+    run: Run, token: Token, event: spec.Event, kinds: Mapping[type[spec.EventDefinition], str]
+) -> Wait | None:
+    """What ``token`` waits for to catch ``event``: a job row for a timer, a subscription row for a
+    message or a signal, of the wait kind ``kinds`` gives its definition (None: not one of them)."""
+    (definition,) = event.event_definitions  # validation lets only single definitions through
+    kind = kinds.get(type(definition))
+    if kind is None:
+        return None
+    if isinstance(definition, spec.TimerEventDefinition):
+        details = {"due_at": timers.due_at(run, token, event, definition).isoformat()}
+    elif isinstance(definition, spec.MessageEventDefinition):
+        details = messages.subscription(run, token, event, definition.message_ref)
+    else:
+        details = {"signal_name": signals.signal_name(run, event)}
+    return Wait(kind, token.id, event.id, details)
+
+
+def stays_subscribed(event: spec.FlowNode) -> bool:
+    """Whether a message or signal subscription of ``event`` is kept once it fired: the event
+    does not interrupt, so the next message or signal fires it again."""
+    if isinstance(event, spec.BoundaryEvent):
+        return not event.cancel_activity
+    return isinstance(event, spec.StartEvent) and not event.is_interrupting
 
 
 def unsubscribe(run: Run, token: Token) -> None:
@@ -65,14 +95,17 @@ def unsubscribe(run: Run, token: Token) -> None:
     token.data.pop("subscribed_at", None)
     token.data.pop("cycles", None)
     for boundary_id in token.data.pop("boundaries", ()):
-        run.step.cancelled_waits.append(Wait(_kind(run, boundary_id), token.id, boundary_id))
+        run.withdraw(_kind(run, boundary_id), token.id, boundary_id)
 
 
 def _kind(run: Run, boundary_id: str) -> str:
-    (definition,) = cast("spec.BoundaryEvent", run.process.nodes[boundary_id]).event_definitions
-    if isinstance(definition, spec.SignalEventDefinition):
-        return signals.BOUNDARY_SIGNAL
-    return BOUNDARY_MESSAGE if isinstance(definition, spec.MessageEventDefinition) else BOUNDARY_TIMER
+    return kind_of(cast("spec.Event", run.process.nodes[boundary_id]))
+
+
+def kind_of(event: spec.Event) -> str:
+    """The kind of wait subscribing ``event`` makes (named as a boundary event's)."""
+    (definition,) = event.event_definitions
+    return BOUNDARY_WAITS[type(definition)]
 
 
 def fire(run: Run, token_id: str, boundary_id: str, variables: Mapping[str, Any] | None = None) -> None:
@@ -85,7 +118,7 @@ def fire(run: Run, token_id: str, boundary_id: str, variables: Mapping[str, Any]
     if boundary.cancel_activity or _kind(run, boundary_id) == BOUNDARY_TIMER:
         token.data["boundaries"].remove(boundary_id)  # a date or a duration fires once; its job is done
     if not boundary.cancel_activity and _kind(run, boundary_id) == BOUNDARY_TIMER:
-        _repeat(run, token, boundary)
+        repeat_cycle(run, token, boundary)
     if boundary.cancel_activity:
         if token.state in (TokenState.SCOPE, TokenState.MULTI):
             run.remove_scope_contents(token.id)
@@ -98,7 +131,7 @@ def fire(run: Run, token_id: str, boundary_id: str, variables: Mapping[str, Any]
     run.leave(event_token, outgoing_after_activity(run, boundary, event_token))
 
 
-def _repeat(run: Run, token: Token, boundary: spec.BoundaryEvent) -> None:
+def repeat_cycle(run: Run, token: Token, boundary: spec.Event) -> None:
     """A non-interrupting cycle (``R3/PT1H``, cron) fires again: subscribe its next occurrence,
     counted from now (the one that fired) until its repetitions are spent."""
     (timer,) = boundary.event_definitions
@@ -117,4 +150,4 @@ def _repeat(run: Run, token: Token, boundary: spec.BoundaryEvent) -> None:
         return
     cycles[boundary.id] = fired
     token.data["boundaries"].append(boundary.id)
-    run.step.waits.append(Wait(BOUNDARY_TIMER, token.id, boundary.id, {"due_at": following.isoformat()}))
+    run.add_wait(Wait(BOUNDARY_TIMER, token.id, boundary.id, {"due_at": following.isoformat()}))

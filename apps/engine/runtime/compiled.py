@@ -71,6 +71,18 @@ class CompiledProcess:
             for node_id, node in self.nodes.items()
         }
         self.reaches = lru_cache(maxsize=4096)(self._reaches)
+        # The start events of the event subprocesses directly inside each scope (None: the process).
+        self._event_starts: dict[str | None, tuple[spec.StartEvent, ...]] = {}
+        for scope in process.all_scopes():
+            starts = tuple(
+                start
+                for node in scope.nodes.values()
+                if isinstance(node, spec.SubProcess) and node.triggered_by_event
+                for start in (node.nodes[start_id] for start_id in node.start_node_ids)
+                if isinstance(start, spec.StartEvent) and start.event_definitions
+            )
+            if starts:
+                self._event_starts[None if scope.id == process.id else scope.id] = starts
 
     @classmethod
     def from_file(
@@ -103,6 +115,21 @@ class CompiledProcess:
             for node_id in candidates
             if isinstance(self.nodes[node_id], spec.StartEvent) and not self.nodes[node_id].event_definitions  # type: ignore[attr-defined]
         )
+
+    def event_starts(self, scope_element_id: str | None) -> tuple[spec.StartEvent, ...]:
+        """The start events of the event subprocesses inside the process (None) or a subprocess."""
+        return self._event_starts.get(scope_element_id, ())
+
+    def code_of(self, definition: spec.EventDefinition) -> str | None:
+        """The code of the error or escalation a definition names (its id when it has no
+        code); None: a catch-all."""
+        if isinstance(definition, spec.ErrorEventDefinition) and definition.error_ref is not None:
+            error = self.errors.get(definition.error_ref)
+            return (error.error_code if error is not None else None) or definition.error_ref
+        if isinstance(definition, spec.EscalationEventDefinition) and definition.escalation_ref is not None:
+            escalation = self.escalations.get(definition.escalation_ref)
+            return (escalation.escalation_code if escalation is not None else None) or definition.escalation_ref
+        return None
 
     def _reaches(self, source: str, target: str) -> bool:
         """Whether a token at ``source`` can still arrive at ``target`` by sequence flows."""

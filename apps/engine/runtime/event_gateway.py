@@ -9,10 +9,10 @@ and the others are withdrawn in the same step.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import messages, timers
+from apps.engine.runtime import boundaries, messages
 from apps.engine.runtime.errors import TokenStopped, TriggerRejected
 from apps.engine.runtime.state import TokenState
 from apps.engine.runtime.step import Wait
@@ -24,6 +24,10 @@ if TYPE_CHECKING:
 EVENT_GATEWAY = "event-gateway"
 GATEWAY_TIMER = "gateway-timer"
 GATEWAY_MESSAGE = "gateway-message"
+GATEWAY_WAITS: Mapping[type[spec.EventDefinition], str] = {
+    spec.TimerEventDefinition: GATEWAY_TIMER,
+    spec.MessageEventDefinition: GATEWAY_MESSAGE,
+}
 
 
 def enter(run: Run, token: Token, node: spec.Gateway) -> None:
@@ -31,13 +35,9 @@ def enter(run: Run, token: Token, node: spec.Gateway) -> None:
     waits = []
     for flow_id in node.outgoing:
         target = run.process.nodes[run.process.flows[flow_id].target]
-        definition = target.event_definitions[0] if isinstance(target, spec.IntermediateCatchEvent) else None
-        if isinstance(definition, spec.TimerEventDefinition):
-            due = timers.due_at(run, token, target, definition)
-            waits.append(Wait(GATEWAY_TIMER, token.id, target.id, {"due_at": due.isoformat()}))
-        elif isinstance(definition, spec.MessageEventDefinition):
-            details = messages.subscription(run, token, target, definition.message_ref)
-            waits.append(Wait(GATEWAY_MESSAGE, token.id, target.id, details))
+        event = isinstance(target, spec.IntermediateCatchEvent) and len(target.event_definitions) == 1
+        if event and (wait := boundaries.event_wait(run, token, cast("spec.Event", target), GATEWAY_WAITS)):
+            waits.append(wait)
         elif isinstance(target, spec.ReceiveTask):
             waits.append(
                 Wait(
@@ -51,7 +51,8 @@ def enter(run: Run, token: Token, node: spec.Gateway) -> None:
     token.state = TokenState.WAITING
     token.data["wait"] = EVENT_GATEWAY
     token.data["gateway_events"] = [wait.element_id for wait in waits]
-    run.step.waits.extend(waits)
+    for wait in waits:
+        run.add_wait(wait)
 
 
 def fire(run: Run, token_id: str, event_id: str, variables: Mapping[str, Any] | None = None) -> None:
@@ -61,7 +62,7 @@ def fire(run: Run, token_id: str, event_id: str, variables: Mapping[str, Any] | 
         raise TriggerRejected("token-not-waiting", f"No token waits at an event-based gateway for {event_id!r}.")
     for other in token.data.pop("gateway_events"):
         if other != event_id:
-            run.step.cancelled_waits.append(Wait(_kind(run, other), token.id, other))
+            run.withdraw(_kind(run, other), token.id, other)
     token.data.pop("wait")
     run.end_activity(token)  # the gateway
     flow_id = next(

@@ -36,7 +36,7 @@ def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
         return
     error = next((item for item in node.event_definitions if isinstance(item, spec.ErrorEventDefinition)), None)
     if error is not None:
-        code = errors_thrown.error_code(run, error) or ""
+        code = run.process.code_of(error) or ""
         errors_thrown.throw(run, token, code, f"thrown by the end event {node.id!r}", from_activity=False)
         return
     run.end_activity(token)

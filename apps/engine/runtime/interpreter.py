@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import ChainMap, deque
 from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from apps.engine.bpmn import spec
 from apps.engine.expressions import EvaluationError
-from apps.engine.runtime import boundaries, errors_thrown, event_gateway, loops
+from apps.engine.runtime import boundaries, errors_thrown, event_gateway, event_subprocesses, loops
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TokenStopped, TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
@@ -60,6 +60,10 @@ class Run:
         self.variables: dict[str, Any] = dict(snapshot.variables)
         self.step = Step()
         self.queue: deque[tuple[Token, str]] = deque()
+        # The waits this step made, by (kind, token, element), at their index in ``step.waits``;
+        # and the indexes of those withdrawn again before the step ended.
+        self._fresh_waits: dict[tuple[str, str, str], int] = {}
+        self._dropped_waits: set[int] = set()
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -114,6 +118,9 @@ class Run:
         return True
 
     def _finish(self) -> None:
+        if self._dropped_waits:
+            kept = enumerate(self.step.waits)
+            self.step.waits = [wait for index, wait in kept if index not in self._dropped_waits]
         if self.step.outcome is None and not self.tokens:
             self.step.outcome = Outcome.COMPLETED
         self.step.halted = self.step.outcome is None and halted(self.tokens.values())
@@ -202,7 +209,22 @@ class Run:
         token.data["wait"] = kind
         if details:
             token.data["details"] = details  # kept with the token until the wait ends
-        self.step.waits.append(Wait(kind, token.id, node.id, details or {}))
+        self.add_wait(Wait(kind, token.id, node.id, details or {}))
+
+    def add_wait(self, wait: Wait) -> None:
+        """Ask the store for what a token now waits for (a task, a job, a subscription)."""
+        self._fresh_waits[(wait.kind, wait.token_id, wait.element_id)] = len(self.step.waits)
+        self.step.waits.append(wait)
+
+    def withdraw(self, kind: str, token_id: str, element_id: str) -> None:
+        """The token no longer waits for it. A wait this step made is dropped, so that no row is
+        written only to be deleted (a boundary timer of a task that ran straight through); an
+        older one is cancelled."""
+        index = self._fresh_waits.pop((kind, token_id, element_id), None)
+        if index is None:
+            self.step.cancelled_waits.append(Wait(kind, token_id, element_id))
+        else:
+            self._dropped_waits.add(index)
 
     def consume(self, token: Token) -> None:
         """The token ends here; a scope left without tokens completes."""
@@ -220,7 +242,7 @@ class Run:
         self.end_activity(token, state="cancelled")
         boundaries.unsubscribe(self, token)
         if token.data.get("wait"):
-            self.step.cancelled_waits.append(Wait(token.data["wait"], token.id, token.element_id))
+            self.withdraw(token.data["wait"], token.id, token.element_id)
         loops.instance_cancelled(self, token)
         self.tokens.pop(token.id, None)
 
@@ -320,6 +342,10 @@ def start(
         raise TriggerRejected("no-start-event", f"The process {process.spec.id!r} has no single none start event.")
     start_node = process.nodes[start_ids[0]]
     run.arrive(Token(new_id(), start_node.id, None, TokenState.WAITING), start_node.id)
+    try:
+        event_subprocesses.listen(run, None, None)
+    except TokenStopped as stop:  # a timer or correlation key that cannot be computed
+        raise TriggerRejected(stop.kind, stop.message) from stop
     return run.settle()
 
 
@@ -456,9 +482,16 @@ def fire_boundary(
     variables: Mapping[str, Any] | None = None,
 ) -> Step:
     """The boundary event ``boundary_id`` of the activity that ``token_id`` holds is triggered
-    (by a message with ``variables``, or a timer)."""
+    (by a message with ``variables``, a signal, or a timer); or the start event ``boundary_id``
+    of an event subprocess that the listening token ``token_id`` subscribed."""
     run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
-    boundaries.fire(run, token_id, boundary_id, variables)
+    listener = run.tokens.get(token_id)
+    if listener is not None and listener.state is TokenState.LISTENING:
+        if boundary_id not in listener.data.get("boundaries", ()):
+            raise TriggerRejected("token-not-waiting", f"No event subprocess listens at {boundary_id!r}.")
+        event_subprocesses.fire(run, listener, cast("spec.StartEvent", process.nodes[boundary_id]), variables)
+    else:
+        boundaries.fire(run, token_id, boundary_id, variables)
     return run.settle()
 
 
@@ -523,7 +556,9 @@ def modify(
         scope_id = _scope_to_start_in(run, process.spec.scope_of.get(element_id, process.spec.id))
         run.arrive(Token(new_id(), element_id, scope_id, TokenState.WAITING), element_id)
     _cancel_empty_scopes(run)
-    if not run.tokens and not start_before:
+    if not start_before and all(token.state is TokenState.LISTENING for token in run.tokens.values()):
+        for listener in list(run.tokens.values()):
+            run.cancel_token(listener)
         run.step.outcome = Outcome.CANCELLED
     return run.settle()
 
@@ -548,15 +583,17 @@ def _scope_to_start_in(run: Run, scope_element_id: str) -> str | None:
     run.tokens[scope.id] = scope
     try:
         run.begin_activity(scope, node)
+        event_subprocesses.listen(run, scope, scope_element_id)
     except TokenStopped as stop:
         raise TriggerRejected("element-not-startable", stop.message) from stop
     return scope.id
 
 
 def _cancel_empty_scopes(run: Run) -> None:
-    """Cancel the subprocesses (and multi-instance bodies) that nothing runs inside any more."""
+    """Cancel the subprocesses (and multi-instance bodies) that nothing runs inside any more
+    (their listening event subprocesses with them)."""
     while True:
-        holding = {token.scope_id for token in run.tokens.values()}
+        holding = {token.scope_id for token in run.tokens.values() if token.state is not TokenState.LISTENING}
         empty = [
             token
             for token in run.tokens.values()
@@ -565,4 +602,5 @@ def _cancel_empty_scopes(run: Run) -> None:
         if not empty:
             return
         for token in empty:
+            run.remove_scope_contents(token.id)
             run.cancel_token(token)

@@ -49,12 +49,14 @@ BEHAVIOURS: dict[type[spec.FlowNode], Behaviour] = {
 
 
 # Events with one definition, by event and definition class. A start event's trigger (its timer,
-# message or signal) started the instance, so entering it only passes through; so does a link
+# message or signal) started the instance or its event subprocess, so entering it only passes through; so does a link
 # catch event, which a link throw event sent the token to.
 EVENT_BEHAVIOURS: dict[tuple[type[spec.Event], type[spec.EventDefinition]], Behaviour] = {
     (spec.StartEvent, spec.TimerEventDefinition): events.enter_pass_through_event,
     (spec.StartEvent, spec.MessageEventDefinition): events.enter_pass_through_event,
     (spec.StartEvent, spec.SignalEventDefinition): events.enter_pass_through_event,
+    (spec.StartEvent, spec.ErrorEventDefinition): events.enter_pass_through_event,  # of an event subprocess
+    (spec.StartEvent, spec.EscalationEventDefinition): events.enter_pass_through_event,
     (spec.IntermediateCatchEvent, spec.TimerEventDefinition): events.enter_timer_catch,
     (spec.IntermediateCatchEvent, spec.MessageEventDefinition): messages.enter_message_catch,
     (spec.IntermediateCatchEvent, spec.SignalEventDefinition): signals.enter_signal_catch,

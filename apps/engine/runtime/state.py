@@ -13,6 +13,9 @@ class TokenState(StrEnum):
     JOINING = "joining"  # arrived at a joining gateway, for the other branches
     SCOPE = "scope"  # holds an embedded subprocess open while tokens run inside it
     MULTI = "multi-instance"  # holds a multi-instance body open while its instances run inside it
+    # At the start event of an event subprocess, subscribed while its scope runs; it does not
+    # keep the scope open (``event_subprocesses``).
+    LISTENING = "listening"
 
 
 @dataclass(slots=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
+from apps.engine.runtime import event_subprocesses
 from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.state import Token, TokenState
 
@@ -13,18 +14,31 @@ if TYPE_CHECKING:
 
 
 def enter_subprocess(run: Run, token: Token, node: spec.SubProcess) -> None:
+    """Open the scope and start its none start event (an event subprocess: the start event
+    that fired, named by ``event_subprocesses.begin``)."""
     run.begin_activity(token, node)
-    start_ids = run.process.start_node_ids(node.id)
+    start_event = token.data.pop("start_event", None)
+    start_ids = (start_event,) if start_event is not None else run.process.start_node_ids(node.id)
     if len(start_ids) != 1:
         raise TokenStopped("no-start-event", f"The subprocess {node.id!r} has no single none start event.")
     token.state = TokenState.SCOPE
+    caught = token.data.pop("caught", None)
+    if caught:
+        run.set_variables(caught, token)
+    event_subprocesses.listen(run, token, node.id)
     inner = Token(run.new_id(), start_ids[0], token.id, TokenState.WAITING)
     run.arrive(inner, start_ids[0])
 
 
 def complete_scope_if_empty(run: Run, scope_id: str | None) -> None:
-    """When the last token inside a subprocess ends, the subprocess itself completes and moves on."""
-    if scope_id is None or any(token.scope_id == scope_id for token in run.tokens.values()):
+    """When the last token inside a subprocess (or the process) ends, its event subprocesses
+    stop listening and the subprocess itself completes and moves on."""
+    tokens = run.tokens.values()
+    if any(token.scope_id == scope_id and token.state is not TokenState.LISTENING for token in tokens):
+        return
+    for listener in [token for token in tokens if token.scope_id == scope_id]:
+        run.cancel_token(listener)
+    if scope_id is None:
         return
     scope_token = run.tokens.get(scope_id)
     if scope_token is None or scope_token.state is not TokenState.SCOPE:

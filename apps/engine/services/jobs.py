@@ -31,6 +31,7 @@ from apps.engine import checkpoints, clock, runtime
 from apps.engine.bpmn import timer_text
 from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription, new_text_id
+from apps.engine.runtime.boundaries import stays_subscribed
 from apps.engine.services import signals, start_timers, wakeup
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import start_instance
@@ -177,7 +178,7 @@ def _deliver_signal(job: Job, instance: ProcessInstance, now: datetime) -> runti
             handlers=handlers,
             variables=variables,
         )
-        if getattr(process.nodes[job.element_id], "cancel_activity", True):
+        if not stays_subscribed(process.nodes[job.element_id]):
             subscription.delete()
         return step
     subscription.delete()

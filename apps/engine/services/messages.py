@@ -30,7 +30,7 @@ from apps.engine.models import (
     new_text_id,
 )
 from apps.engine.runtime import Step, TriggerRejected
-from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
+from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE, stays_subscribed
 from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import InstanceNotActive, complete_wait, start_instance
@@ -220,7 +220,7 @@ def _trigger(subscription: MessageSubscription, variables: Mapping[str, Any], ac
         variables=variables,
     )
     write_step(instance, step, now=now, actor=actor)
-    if getattr(process.nodes[subscription.element_id], "cancel_activity", True):
+    if not stays_subscribed(process.nodes[subscription.element_id]):
         MessageSubscription.objects.filter(id=subscription.id).delete()
 
 

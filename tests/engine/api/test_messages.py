@@ -8,7 +8,15 @@ from typing import Any
 from django_tenants.utils import schema_context
 
 from apps.engine import clock
-from apps.engine.models import ActivityInstance, BufferedMessage, MessageSubscription, ProcessInstance, Token
+from apps.engine.models import (
+    ActivityInstance,
+    BufferedMessage,
+    MessageSubscription,
+    ProcessInstance,
+    SignalSubscription,
+    Token,
+)
+from apps.engine.services import jobs
 from tests.api.helpers import assert_problem
 from tests.conftest import TenantInfo
 from tests.engine.api.test_engine_api import XML, client_as, model
@@ -186,3 +194,42 @@ def test_a_buffered_message_is_gone_once_its_time_to_live_ran_out(alpha: TenantI
     assert waiting_at(alpha, instance) == ["wait_payment"]
     bad = send(alpha, {"name": "payment-received", "time_to_live": "ten minutes"})
     assert "time_to_live" in assert_problem(bad, 400, "validation_error")["errors"]
+
+
+def test_event_subprocesses_start_by_message_and_signal_beside_the_process_or_instead_of_it(
+    alpha: TenantInfo,
+) -> None:
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("event_subprocess_messages"), content_type=XML)
+    started = client_as(alpha, "worker").post(
+        "/api/v1/process-definitions/key/event_subprocess_messages/start/",
+        {"variables": {"orderId": "o-7", "calls": 0}},
+        format="json",
+    )
+    instance = str(started.json()["id"])
+    assert sorted(waiting_at(alpha, instance)) == ["approve", "called", "cancelled", "shutdown"]
+
+    for expected_calls in (1, 2):  # non-interrupting: the start event listens on
+        called = send(alpha, {"name": "customer-called", "correlation_key": "o-7"})
+        assert called.json()["matched"] == [{"instance": instance, "element_id": "called"}]
+        with schema_context(alpha.schema):
+            assert ProcessInstance.objects.get(id=instance).variables["calls"] == expected_calls
+    assert sorted(waiting_at(alpha, instance)) == ["approve", "called", "cancelled", "shutdown"]
+
+    shutdown = client_as(alpha, "worker").post("/api/v1/signals/", {"name": "shutdown"}, format="json")
+    assert shutdown.json()["deliveries"] == 1
+    with schema_context(alpha.schema):
+        while jobs.run_due_jobs("worker-1", 50):
+            pass
+    assert sorted(waiting_at(alpha, instance)) == ["approve", "called", "cancelled", "on_shutdown", "park", "shutdown"]
+
+    cancelled = send(alpha, {"name": "order-cancelled", "correlation_key": "o-7"})
+
+    assert cancelled.json()["matched"] == [{"instance": instance, "element_id": "cancelled"}]
+    with schema_context(alpha.schema):
+        stored = ProcessInstance.objects.get(id=instance)
+        ended = dict(ActivityInstance.objects.filter(instance_id=instance).values_list("element_id", "state"))
+        assert not MessageSubscription.objects.filter(instance_id=instance).exists()
+        assert not SignalSubscription.objects.filter(instance_id=instance).exists()
+    assert stored.state == "completed"
+    assert (ended["approve"], ended["park"], ended["on_cancel"]) == ("cancelled", "cancelled", "completed")
+    assert waiting_at(alpha, instance) == []

@@ -98,10 +98,6 @@ EXECUTABLE = {
     # events, an error boundary, a DMN decision, and a call to ManualCheck (defined in C.9.2).
     "C.9.0.bpmn": (
         [
-            ("unsupported-element", "Activity_1ke2ixr", 112),
-            ("unsupported-element", "StartErrorEvent_Timeout", 123),
-            ("unsupported-element", "Activity_0vp33kx", 134),
-            ("unsupported-element", "StartMessageEvent_CancellationRequested", 135),
             ("call-activity-unknown-key", "Activity_ManualCheck", 174),
             ("unsupported-feature", "BusinessRuleTask_CheckApplicationAutomatically", 268),
         ],
@@ -117,13 +113,7 @@ EXECUTABLE = {
     # error end events, and a call to requestDocument_en (defined in C.9.1).
     "C.9.2.bpmn": (
         [
-            ("unsupported-element", "Activity_0uvp3cb", 100),
-            ("unsupported-element", "StartMessageEvent_DocumentRequested", 101),
             ("call-activity-unknown-key", "CallActivity_RequestDocument", 110),
-            ("unsupported-element", "Activity_1esx1s7", 123),
-            ("unsupported-element", "StartTimerEvent_AcceleratedDecision", 124),
-            ("unsupported-element", "Activity_02a6b2h", 151),
-            ("unsupported-element", "StartMessageEvent_FraudSuspected", 160),
         ],
         {},
     ),

@@ -116,16 +116,13 @@ def test_elements_not_executed_yet_are_errors_in_an_executable_process():
         ("error", "unsupported-element", "mix", 19),
         ("error", "unsupported-element", "booking", 21),
         ("error", "unsupported-element", "huddle", 27),
-        ("error", "unsupported-element", "on_cancel", 30),
-        ("error", "unsupported-element", "cancel_requested", 31),
     ]
-    assert problems[0].message == "The conditional start event 'daily' is not supported by this engine."
-    assert problems[1].message == "The conditional boundary event 'too_late' is not supported by this engine."
-    assert problems[-1].message == (
-        "The signal start event 'cancel_requested' is not executable yet: event subprocesses and the events "
-        "that start them come in a later release."
+    assert problems[0].message == (
+        "The conditional start event 'daily' is not executable yet: conditional events and compensation come "
+        "in a later release."
     )
     assert problems[2].message == "The complex gateway 'mix' is not supported by this engine."
+    assert problems[-1].message == "The choreography task 'huddle' is not supported by this engine."
 
 
 def test_the_same_elements_are_only_parsed_in_a_process_that_is_not_executable():

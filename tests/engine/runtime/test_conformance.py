@@ -131,7 +131,8 @@ def test_a_terminate_end_event_ends_every_branch_and_cancels_their_waits(instanc
     assert instance.visited == ["start", "fork", "review", "stop"]
     assert step.outcome is Outcome.TERMINATED
     assert instance.snapshot.tokens == {}
-    assert [(wait.kind, wait.token_id) for wait in step.cancelled_waits] == [("user-task", step.waits[0].token_id)]
+    # The review task was made and withdrawn in one step: no row is written only to be deleted.
+    assert (step.waits, step.cancelled_waits) == ([], [])
     (review,) = [record for record in step.activities.values() if record.element_id == "review"]
     assert review.state == "cancelled"
 
