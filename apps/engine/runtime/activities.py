@@ -17,6 +17,8 @@ if TYPE_CHECKING:
     from apps.engine.runtime.interpreter import Run
     from apps.engine.runtime.state import Token
 
+HANDLER_FAILED = "handler-failed"  # the incident of a handler that raised
+
 
 def enter_pass_through(run: Run, token: Token, node: spec.FlowNode) -> None:
     """Task and manual task: done as soon as reached."""
@@ -63,7 +65,7 @@ def enter_service_task(run: Run, token: Token, node: spec.FlowNode) -> None:
         produced = handler(dict(run.visible(token)))
     except Exception as error:  # any failure of a handler becomes the token's incident
         message = f"{implementation.name!r} raised {type(error).__name__}: {error}"
-        raise TokenStopped("handler-failed", message) from error
+        raise TokenStopped(HANDLER_FAILED, message) from error
     if produced:
         run.set_variables(produced, token, local=bool(node.extensions.outputs))
     run.activity_done(token, node)

@@ -9,8 +9,12 @@ another has claimed since. A job that fails for a reason of its own (the databas
 released with its error and tried again later, as its element's retry cycle says
 (``camunda:failedJobRetryTimeCycle``, else ``APG_JOB_RETRY_CYCLE``, else ``MAX_ATTEMPTS``
 attempts with a growing wait); when the attempts are used up it stops with an
-incident on its token. A failure the model causes (a timer expression, a script) is an
-incident of the step, as with every other trigger.
+incident on its token. A handler that raises is such a failure too (a service it calls may be
+back later), as a delegate's exception is in Camunda 7: the job's step is rolled back and
+tried again. A failure the model causes (a timer expression, a script) is an incident of the
+step, as with every other trigger: trying it again would fail again. A conflict with another
+transaction (a deadlock, a serialization failure, a lock not available) is no failure of the
+job: it is released to run again at once, without spending an attempt.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import BooleanField
 from django.db.models.expressions import RawSQL
+from psycopg import errors
 
 from apps.engine import checkpoints, clock, runtime
 from apps.engine.bpmn import timer_text
 from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription, new_text_id
+from apps.engine.runtime.activities import HANDLER_FAILED
 from apps.engine.runtime.boundaries import stays_subscribed
 from apps.engine.services import signals, start_timers, wakeup
 from apps.engine.services.compiled import compiled_process
@@ -42,6 +48,7 @@ logger = logging.getLogger(__name__)
 LEASE = timedelta(minutes=5)
 MAX_ATTEMPTS = 3
 RETRY_DELAY = timedelta(seconds=10)  # times the attempts made so far
+CONFLICTS = (errors.DeadlockDetected, errors.SerializationFailure, errors.LockNotAvailable)
 
 
 class Ran(StrEnum):
@@ -49,6 +56,7 @@ class Ran(StrEnum):
     GONE = "gone"  # cancelled meanwhile, or its token no longer waits for it
     LEASE_LOST = "lease-lost"  # another worker holds it now; nothing was done
     FAILED = "failed"  # released with its error, to be tried again (or stopped with an incident)
+    CONFLICT = "conflict"  # another transaction was in the way: released to run again, no attempt spent
 
 
 @dataclass(frozen=True)
@@ -144,6 +152,9 @@ def _apply(claimed: Claimed) -> Ran:
             )
     except runtime.TriggerRejected:
         return Ran.GONE  # the token moved on without it (an operator's modification)
+    handler_failed = next((incident for incident in step.incidents if incident.kind == HANDLER_FAILED), None)
+    if handler_failed is not None:
+        raise HandlerFailed(handler_failed.message)  # rolls the step back; the attempt counts
     write_step(instance, step, now=now)
     return Ran.APPLIED
 
@@ -254,11 +265,29 @@ def _fenced(claimed: Claimed) -> Job | None:
     )
 
 
+class HandlerFailed(Exception):
+    """A handler raised while the job ran: the job fails, to be tried again."""
+
+
+def _is_conflict(error: BaseException | None) -> bool:
+    """Whether ``error`` (or what caused it) is a conflict with another transaction."""
+    while error is not None:
+        if isinstance(error, CONFLICTS):
+            return True
+        error = error.__cause__
+    return False
+
+
 def _release_failed(claimed: Claimed, error: Exception) -> Ran:
     with transaction.atomic():
         job = Job.objects.select_for_update().filter(id=claimed.id, lock_token=claimed.lock_token).first()
         if job is None:
             return Ran.LEASE_LOST
+        if _is_conflict(error):
+            job.lock_owner, job.lock_token, job.locked_until = "", None, None
+            job.last_error = f"{type(error).__name__}: {error}"[:2000]
+            job.save(update_fields=["lock_owner", "lock_token", "locked_until", "last_error"])
+            return Ran.CONFLICT
         plan = _retry_plan(job)
         job.attempts += 1
         job.max_attempts = plan.attempts if plan is not None else job.max_attempts

@@ -50,3 +50,10 @@ def instance_of(
 
     with schema_context(alpha.schema):
         yield stored
+
+
+@pytest.fixture
+def in_alpha(alpha: TenantInfo) -> Iterator[None]:
+    """Run the test in tenant alpha's schema."""
+    with schema_context(alpha.schema):
+        yield

@@ -22,7 +22,16 @@ import pytest
 from apps.engine import clock, runtime
 from apps.engine.bpmn.parser import parse_definitions
 from apps.engine.expressions import compile_expression, compile_script
-from apps.engine.models import ActivityInstance, ExternalTask, InstanceState, Job, MessageSubscription, ProcessInstance
+from apps.engine.models import (
+    ActivityInstance,
+    ExternalTask,
+    InstanceState,
+    Job,
+    MessageSubscription,
+    ProcessDefinition,
+    ProcessInstance,
+    Token,
+)
 from apps.engine.runtime import CompiledProcess, Outcome, Snapshot, Step, apply_step, halted
 from apps.engine.runtime.interpreter import ServiceHandler
 from apps.engine.services import external_tasks, instances, jobs, messages, operations, store
@@ -379,3 +388,16 @@ class InstanceOf(Protocol):
     """The ``instance_of`` fixture: a fresh instance of ``models/<name>.bpmn``, not started yet."""
 
     def __call__(self, name: str, handlers: dict[str, ServiceHandler] | None = None) -> Instance | StoredInstance: ...
+
+
+def deployed(name: str) -> ProcessDefinition:
+    """Deploy ``models/<name>.bpmn`` in the current tenant schema; its one process definition."""
+    (definition,) = deploy(
+        (MODELS / f"{name}.bpmn").read_bytes(), name=f"{name}.bpmn", deployed_by="designer"
+    ).definitions
+    return definition
+
+
+def waiting_at(instance: ProcessInstance) -> list[str]:
+    """The elements the stored tokens of ``instance`` are at, sorted."""
+    return sorted(Token.objects.filter(instance=instance).values_list("element_id", flat=True))

@@ -3,11 +3,7 @@ activity, a non-interrupting one starts a path beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
-
-import pytest
-from django_tenants.utils import schema_context
 
 from apps.engine import clock
 from apps.engine.models import ActivityInstance, Job, ProcessInstance, Token
@@ -15,7 +11,6 @@ from apps.engine.runtime import Outcome
 from apps.engine.services import jobs
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import complete_wait, start_instance
-from tests.conftest import TenantInfo
 from tests.engine.runtime.harness import MODELS, InstanceOf
 
 
@@ -66,12 +61,6 @@ def test_a_task_done_in_time_takes_its_timer_away(instance_of: InstanceOf) -> No
 
 
 # --- through the database and the job service ---------------------------------------------
-
-
-@pytest.fixture
-def in_alpha(alpha: TenantInfo) -> Iterator[None]:
-    with schema_context(alpha.schema):
-        yield
 
 
 def test_boundary_timers_are_job_rows_that_live_as_long_as_their_activity(in_alpha: None) -> None:

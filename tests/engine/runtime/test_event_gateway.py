@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from django_tenants.utils import schema_context
 
 from apps.engine import clock
 from apps.engine.models import Job, MessageSubscription, ProcessInstance
@@ -14,7 +12,6 @@ from apps.engine.runtime import Outcome
 from apps.engine.services import jobs, messages
 from apps.engine.services.deployments import DeploymentRefused, deploy
 from apps.engine.services.instances import start_instance
-from tests.conftest import TenantInfo
 from tests.engine.runtime.harness import MODELS, InstanceOf
 
 
@@ -51,12 +48,6 @@ def test_a_receive_task_after_the_gateway_completes_when_its_message_comes_first
 
     assert shipped.visited == ["end_shipped"]
     assert shipped.outcome is Outcome.COMPLETED
-
-
-@pytest.fixture
-def in_alpha(alpha: TenantInfo) -> Iterator[None]:
-    with schema_context(alpha.schema):
-        yield
 
 
 def test_when_the_timer_wins_the_messages_find_nothing_to_wait_for(in_alpha: None) -> None:

@@ -2,33 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from django_tenants.utils import schema_context
 
-from apps.engine.models import ActivityInstance, ProcessDefinition, ProcessInstance, SignalSubscription, Token
+from apps.engine.models import ActivityInstance, ProcessDefinition, ProcessInstance, SignalSubscription
 from apps.engine.services import jobs
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import start_instance
 from apps.engine.services.operations import cancel_instance
 from tests.conftest import TenantInfo
 from tests.engine.api.test_engine_api import client_as
-from tests.engine.runtime.harness import MODELS
-
-
-@pytest.fixture
-def in_alpha(alpha: TenantInfo) -> Iterator[None]:
-    with schema_context(alpha.schema):
-        yield
+from tests.engine.runtime.harness import MODELS, waiting_at
 
 
 def definitions() -> dict[str, ProcessDefinition]:
     return {definition.key: definition for definition in deploy((MODELS / "signals.bpmn").read_bytes()).definitions}
-
-
-def waiting_at(instance: ProcessInstance) -> list[str]:
-    return sorted(Token.objects.filter(instance=instance).values_list("element_id", flat=True))
 
 
 def run_all_jobs() -> int:

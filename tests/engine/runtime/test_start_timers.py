@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django_tenants.utils import schema_context
 
 from apps.engine import clock
 from apps.engine.bpmn.timer_text import schedule
@@ -16,16 +14,9 @@ from apps.engine.scheduler import tenants_with_due_jobs
 from apps.engine.services import jobs
 from apps.engine.services.deployments import DeploymentRefused, deploy
 from apps.engine.services.instances import start_instance
-from tests.conftest import TenantInfo
 from tests.engine.runtime.harness import MODELS
 
 MODEL = (MODELS / "timer_start.bpmn").read_bytes()
-
-
-@pytest.fixture
-def in_alpha(alpha: TenantInfo) -> Iterator[None]:
-    with schema_context(alpha.schema):
-        yield
 
 
 def with_cycle(cycle: str) -> bytes:

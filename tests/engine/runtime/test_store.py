@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from django_tenants.utils import schema_context
 
 from apps.engine.models import (
     ActivityInstance,
     Deployment,
     ExternalTask,
     Incident,
-    ProcessDefinition,
     ProcessInstance,
     Token,
     VariableChange,
@@ -22,20 +19,7 @@ from apps.engine.models import (
 from apps.engine.runtime import TriggerRejected
 from apps.engine.services.deployments import DeploymentRefused, deploy
 from apps.engine.services.instances import complete_wait, latest_definition, start_instance
-from tests.conftest import TenantInfo
-from tests.engine.runtime.harness import MODELS
-
-
-@pytest.fixture
-def in_alpha(alpha: TenantInfo) -> Iterator[None]:
-    with schema_context(alpha.schema):
-        yield
-
-
-def deployed(name: str) -> ProcessDefinition:
-    result = deploy((MODELS / f"{name}.bpmn").read_bytes(), name=f"{name}.bpmn", deployed_by="designer")
-    (definition,) = result.definitions
-    return definition
+from tests.engine.runtime.harness import MODELS, deployed
 
 
 def reloaded(instance: ProcessInstance) -> ProcessInstance:

@@ -5,14 +5,13 @@ Time moves through the platform's test clock (``apps.engine.clock.advance``); no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django_tenants.utils import schema_context
 
 from apps.engine import clock
-from apps.engine.models import ActivityInstance, Incident, Job, ProcessDefinition, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, Incident, Job, ProcessInstance
 from apps.engine.runtime import Outcome
 from apps.engine.scheduler import tenants_with_due_jobs
 from apps.engine.services import jobs
@@ -20,7 +19,7 @@ from apps.engine.services.deployments import DeploymentRefused, deploy
 from apps.engine.services.instances import start_instance
 from apps.engine.services.operations import cancel_instance, modify_instance, resume_instance, suspend_instance
 from tests.conftest import TenantInfo
-from tests.engine.runtime.harness import MODELS, InstanceOf
+from tests.engine.runtime.harness import MODELS, InstanceOf, deployed, waiting_at
 
 DEADLINE = "2026-12-01T08:00:00+01:00"
 
@@ -73,21 +72,6 @@ def test_a_timer_written_as_text_must_be_iso_8601_and_a_catch_event_takes_no_cyc
 
 
 # --- jobs and workers, through the database ---------------------------------------------------
-
-
-@pytest.fixture
-def in_alpha(alpha: TenantInfo) -> Iterator[None]:
-    with schema_context(alpha.schema):
-        yield
-
-
-def deployed(name: str) -> ProcessDefinition:
-    (definition,) = deploy((MODELS / f"{name}.bpmn").read_bytes()).definitions
-    return definition
-
-
-def waiting_at(instance: ProcessInstance) -> list[str]:
-    return sorted(Token.objects.filter(instance=instance).values_list("element_id", flat=True))
 
 
 def test_a_timer_is_a_job_row_that_a_worker_fires_once_the_clock_reaches_it(in_alpha: None) -> None:
