@@ -1,12 +1,20 @@
 """The tenant admin's view of the engine, for operators: read-only, since every change to a
-running instance goes through the engine's services (which lock, record history and audit)."""
+running instance goes through the engine's services (which lock, record history and audit).
+The one change made here, acting on incidents, calls those services too."""
 
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from apps.engine import models
+from apps.engine.runtime import TriggerRejected
+from apps.engine.services import incidents
+from apps.engine.services.operations import TransitionRefused
+from apps.tenancy.roles import Action, may
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,11 +76,85 @@ class ProcessInstanceAdmin(ReadOnlyAdmin):
     inlines = [IncidentInline, ActivityInline]
 
 
+class IncidentOptions(forms.Form):
+    """What a retry grants, and why the operator acts."""
+
+    retries = forms.IntegerField(
+        min_value=1, max_value=100, initial=1, required=False, help_text="Attempts for a job or an external task"
+    )
+    reason = forms.CharField(max_length=2000, required=False)
+
+
+class IncidentActionForm(ActionForm, IncidentOptions):
+    """The action bar of the incident list, with the options beside the action."""
+
+
+class OpenFilter(admin.SimpleListFilter):
+    title = "open"
+    parameter_name = "open"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", "Open"), ("no", "Resolved")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        if self.value() in ("yes", "no"):
+            return queryset.filter(resolved_at__isnull=self.value() == "yes")
+        return queryset
+
+
 @admin.register(models.Incident)
 class IncidentAdmin(ReadOnlyAdmin):
-    list_display = ("instance", "element_id", "kind", "created_at", "resolved_at")
-    list_filter = ("kind",)
+    """Operators retry (with the number of attempts a job or external task gets) or resolve the
+    selected incidents, as ``/api/v1/incidents/{id}/retry/`` and ``…/resolve/`` do."""
+
+    list_display = ("instance", "element_id", "kind", "message", "created_at", "resolved_at", "resolved_by")
+    list_filter = (OpenFilter, "kind")
     show_full_result_count = False
+    action_form = IncidentActionForm
+    actions = ["retry", "resolve"]
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        return may(request.user, Action.OPERATE_PROCESSES)
+
+    @admin.action(description="Retry the selected incidents", permissions=["operate"])
+    def retry(self, request: HttpRequest, queryset: QuerySet[models.Incident]) -> None:
+        form = IncidentOptions(request.POST)
+        if not form.is_valid():
+            self.message_user(request, f"Nothing was retried: {form.errors.as_text()}", messages.ERROR)
+            return
+        retries, reason = form.cleaned_data["retries"] or 1, form.cleaned_data["reason"] or ""
+        self._act(
+            request,
+            queryset,
+            "retried",
+            lambda incident: incidents.retry_incident(
+                incident.id, actor=request.user.get_username(), reason=reason, retries=retries
+            ),
+        )
+
+    @admin.action(description="Mark the selected incidents resolved", permissions=["operate"])
+    def resolve(self, request: HttpRequest, queryset: QuerySet[models.Incident]) -> None:
+        form = IncidentOptions(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        self._act(
+            request,
+            queryset,
+            "resolved",
+            lambda incident: incidents.resolve_incident(incident.id, actor=request.user.get_username(), reason=reason),
+        )
+
+    def _act(self, request: HttpRequest, queryset: QuerySet[models.Incident], done: str, act: Any) -> None:
+        """Act on each incident in a transaction of its own; report what was done and what was refused."""
+        acted = 0
+        for incident in queryset.order_by("created_at"):
+            try:
+                act(incident)
+            except (TransitionRefused, TriggerRejected, models.Incident.DoesNotExist) as refused:
+                self.message_user(request, f"{incident.kind} at {incident.element_id}: {refused}", messages.WARNING)
+            else:
+                acted += 1
+        if acted:
+            self.message_user(request, f"{acted} incident(s) {done}.", messages.SUCCESS)
 
 
 @admin.register(models.ExternalTask)

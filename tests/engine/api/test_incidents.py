@@ -93,3 +93,48 @@ def test_resolving_by_hand_changes_nothing_else_and_cancelling_resolves_what_is_
 
     assert client_as(alpha, "worker").get(INCIDENTS).status_code == 403
     assert_problem(operator.get(f"{INCIDENTS}?instance=nope"), 400, "validation_error")
+
+
+def test_operators_retry_and_resolve_incidents_in_the_admin_and_workers_cannot(alpha: TenantInfo) -> None:
+    from tests.tenancy.test_routing import login
+
+    fixed, left = failed_division(alpha), failed_division(alpha)
+    (to_retry,), (to_resolve,) = open_incidents(alpha, fixed), open_incidents(alpha, left)
+    client_as(alpha, "operator").post(
+        f"/api/v1/process-instances/{fixed}/variables/", {"variables": {"count": 5}}, format="json"
+    )
+    operator = login(alpha, "operator")
+    listed = operator.get("/admin/engine/incident/?open=yes")
+    assert listed.status_code == 200
+    assert b"Retry the selected incidents" in listed.content
+
+    retried = operator.post(
+        "/admin/engine/incident/",
+        {"action": "retry", "_selected_action": [to_retry["id"]], "retries": "1", "reason": "count fixed"},
+        follow=True,
+    )
+    resolved = operator.post(
+        "/admin/engine/incident/",
+        {"action": "resolve", "_selected_action": [to_resolve["id"]], "reason": "handled by phone"},
+        follow=True,
+    )
+    again = operator.post("/admin/engine/incident/", {"action": "resolve", "_selected_action": [to_resolve["id"]]})
+
+    assert b"1 incident(s) retried." in retried.content
+    assert b"1 incident(s) resolved." in resolved.content
+    assert open_incidents(alpha, fixed) == open_incidents(alpha, left) == []
+    with schema_context(alpha.schema):
+        assert ProcessInstance.objects.get(id=fixed).variables["ratio"] == 2.0
+        actions = OperatorAction.objects.filter(instance_id__in=[fixed, left], kind__endswith="-incident")
+        reasons = dict(actions.values_list("kind", "reason"))
+    assert reasons == {"retry-incident": "count fixed", "resolve-incident": "handled by phone"}
+    assert again.status_code == 302  # refused politely: already resolved, nothing changes
+    with schema_context(alpha.schema):
+        assert OperatorAction.objects.filter(instance_id=left).count() == 1
+
+    worker = failed_division(alpha)
+    (untouched,) = open_incidents(alpha, worker)
+    designer = login(alpha, "designer")
+    refused = designer.post("/admin/engine/incident/", {"action": "resolve", "_selected_action": [untouched["id"]]})
+    assert refused.status_code in (302, 403)
+    assert open_incidents(alpha, worker) != []
