@@ -249,11 +249,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.tenancy.tasks.record_scheduler_heartbeat",
         "schedule": env.int("APG_SCHEDULER_HEARTBEAT_SECONDS", 10),
     },
+    # Events out: relays and webhook deliveries a lost wake-up left waiting; the retention.
+    "wake-event-relays": {
+        "task": "apps.engine.tasks.wake_event_relays",
+        "schedule": env.int("APG_EVENTS_POLL_SECONDS", 5),
+    },
+    "purge-engine-events": {
+        "task": "apps.engine.tasks.purge_old_events",
+        "schedule": 3600,
+    },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How a failing job is tried again when its element names no failedJobRetryTimeCycle
 # ("R3/PT5M"); empty: 3 attempts, waiting 10 s, 20 s between them.
 APG_JOB_RETRY_CYCLE = env.str("APG_JOB_RETRY_CYCLE", "")
+# Events out (docs/engine.md, "Events out"): how long relayed events and ended deliveries are
+# kept, and how webhooks are sent and retried.
+APG_EVENTS_RETENTION_HOURS = env.int("APG_EVENTS_RETENTION_HOURS", 7 * 24)
+APG_WEBHOOK_MAX_ATTEMPTS = env.int("APG_WEBHOOK_MAX_ATTEMPTS", 8)
+APG_WEBHOOK_RETRY_SECONDS = env.int("APG_WEBHOOK_RETRY_SECONDS", 30)
+APG_WEBHOOK_RETRY_MAX_SECONDS = env.int("APG_WEBHOOK_RETRY_MAX_SECONDS", 3600)
+APG_WEBHOOK_TIMEOUT_SECONDS = env.int("APG_WEBHOOK_TIMEOUT_SECONDS", 10)
+APG_WEBHOOK_ALLOW_PRIVATE = env.bool("APG_WEBHOOK_ALLOW_PRIVATE", False)
 # A clock that tests and benchmarks move forward for every process (apps/engine/clock.py).
 APG_TEST_CLOCK = env.bool("APG_TEST_CLOCK", False)
 

@@ -17,3 +17,6 @@ APG_THROTTLE_RATES = {**APG_THROTTLE_RATES, "token": "10000/min"}  # noqa: F405
 
 # Tests make timers due by moving the platform's clock (apps/engine/clock.py), never by sleeping.
 APG_TEST_CLOCK = True
+
+# The webhook tests post to a receiver on 127.0.0.1.
+APG_WEBHOOK_ALLOW_PRIVATE = True

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 
 from apps.engine import models
 from apps.engine.runtime import TriggerRejected
-from apps.engine.services import incidents
+from apps.engine.services import incidents, webhooks
 from apps.engine.services.operations import TransitionRefused
 from apps.tenancy.roles import Action, may
 
@@ -176,3 +176,109 @@ class MessageSubscriptionAdmin(ReadOnlyAdmin):
     list_display = ("message_name", "correlation_key", "element_id", "instance", "definition", "created_at")
     search_fields = ("message_name", "correlation_key")
     show_full_result_count = False
+
+
+class WebhookForm(forms.ModelForm):
+    """The secret is write-only: blank on a change keeps the one set; blank on an add makes one."""
+
+    secret = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        required=False,
+        min_length=16,
+        max_length=255,
+        help_text="Signs every delivery. Blank: keep the current one (or make one, for a new webhook).",
+    )
+    event_types = forms.CharField(
+        required=False, help_text='Comma separated types or prefixes ("instance.*, incident.created"); blank: all'
+    )
+
+    class Meta:
+        model = models.Webhook
+        fields = ("url", "secret", "event_types", "is_active", "description")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["event_types"] = ", ".join(self.instance.event_types or [])
+        self.initial["secret"] = ""
+
+    def clean_url(self) -> str:
+        url: str = self.cleaned_data["url"]
+        try:
+            webhooks.check_url(url)
+        except webhooks.WebhookInvalid as invalid:
+            raise forms.ValidationError(str(invalid)) from invalid
+        return url
+
+    def clean_event_types(self) -> list[str]:
+        text: str = self.cleaned_data["event_types"] or ""
+        try:
+            return webhooks.check_event_types([item.strip() for item in text.split(",") if item.strip()])
+        except webhooks.WebhookInvalid as invalid:
+            raise forms.ValidationError(str(invalid)) from invalid
+
+
+class OperatorsOnly(admin.ModelAdmin):
+    """Open to those whose role may operate processes."""
+
+    def _operates(self, request: HttpRequest) -> bool:
+        return may(request.user, Action.OPERATE_PROCESSES)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._operates(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self._operates(request)
+
+
+@admin.register(models.Webhook)
+class WebhookAdmin(OperatorsOnly):
+    form = WebhookForm
+    list_display = ("url", "is_active", "description", "created_by", "created_at")
+    list_filter = ("is_active",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self._operates(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._operates(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self._operates(request)
+
+    def save_model(self, request: HttpRequest, obj: models.Webhook, form: Any, change: bool) -> None:
+        data = form.cleaned_data
+        if change:
+            changes = {name: data[name] for name in ("url", "event_types", "is_active", "description")}
+            if data["secret"]:
+                changes["secret"] = data["secret"]
+            webhooks.update_webhook(obj, changes)
+        else:
+            created = webhooks.create_webhook(
+                url=data["url"],
+                secret=data["secret"],
+                event_types=data["event_types"],
+                description=data["description"],
+                actor=request.user.get_username(),
+            )
+            obj.pk = created.pk
+
+
+@admin.register(models.WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdmin, OperatorsOnly):
+    """The delivery log; operators send the selected deliveries' events again."""
+
+    list_display = ("event_id", "event_type", "webhook", "status", "attempts", "response_status", "next_attempt_at")
+    list_filter = ("status", "event_type")
+    list_select_related = ("webhook",)
+    show_full_result_count = False
+    actions = ["redeliver"]
+
+    def has_operate_permission(self, request: HttpRequest) -> bool:
+        return self._operates(request)
+
+    @admin.action(description="Send the selected deliveries again", permissions=["operate"])
+    def redeliver(self, request: HttpRequest, queryset: QuerySet[models.WebhookDelivery]) -> None:
+        deliveries = list(queryset)
+        for delivery in deliveries:
+            webhooks.redeliver(delivery)
+        self.message_user(request, f"{len(deliveries)} deliveries will be sent again.", messages.SUCCESS)

@@ -428,3 +428,97 @@ class SignalSubscription(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signal_name} at {self.element_id}"
+
+
+class OutboxEvent(models.Model):
+    """Something that happened to an instance, written in the transaction that made it happen.
+
+    A relay publishes events after the commit, in ``id`` order (one relay per tenant at a time),
+    to the tenant's channel-layer groups and to its webhooks, then sets ``relayed_at``. Events of
+    one instance are written under the instance's lock, so their ids follow the order in which
+    their transactions committed. ``revision`` is the instance's revision the event leaves it at.
+    The table has no foreign key: it is written with every step and outlives deleted instances
+    until the retention removes it."""
+
+    id = models.BigAutoField(primary_key=True)
+    instance_id = models.UUIDField()
+    revision = models.PositiveIntegerField()
+    type = models.CharField(max_length=64)
+    element_id = models.CharField(max_length=255, blank=True)
+    occurred_at = models.DateTimeField()
+    payload = models.JSONField(default=dict)
+    relayed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # The relay's queue: only the rows not relayed yet, so it stays small however long events are kept.
+            models.Index(fields=["id"], name="engine_outbox_unrelayed", condition=Q(relayed_at=None)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.id} {self.type} of {self.instance_id}"
+
+
+class Webhook(models.Model):
+    """An integrator's URL that receives the tenant's events, signed with ``secret`` (HMAC-SHA256)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    url = models.URLField(max_length=2000)
+    secret = models.CharField(max_length=255, help_text="Signs every delivery; never shown again once set")
+    event_types = models.JSONField(
+        default=list, blank=True, help_text='Event types or prefixes ("instance.*") to send; empty: every event'
+    )
+    is_active = models.BooleanField(default=True)
+    description = models.CharField(max_length=500, blank=True)
+    created_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.url
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending"  # due at next_attempt_at (first attempt or a retry)
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    FAILED = "failed"  # every attempt failed; a redelivery makes it pending again
+
+
+class WebhookDelivery(models.Model):
+    """One event sent to one webhook: the delivery log, and the job that sends it.
+
+    A worker claims due rows (``FOR UPDATE SKIP LOCKED``) under a lease, posts the event outside
+    any transaction, and records the answer only if its lease still holds (the fence)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries", db_index=False)
+    # The event may be purged by the retention after the delivery ended; the row keeps its type.
+    event = models.ForeignKey(
+        OutboxEvent, on_delete=models.DO_NOTHING, related_name="+", db_constraint=False, db_index=False
+    )
+    event_type = models.CharField(max_length=64)
+    status = models.CharField(max_length=16, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    lock_token = models.UUIDField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    response_status = models.PositiveIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-event_id"]
+        # Also the index of a webhook's delivery log, newest event first.
+        constraints = [models.UniqueConstraint(fields=["webhook", "event"], name="engine_delivery_once")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="engine_delivery_due", condition=Q(status=DeliveryStatus.PENDING)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} to {self.webhook_id} ({self.status})"

@@ -8,7 +8,7 @@ import time
 
 from celery import shared_task
 
-from apps.engine.services import jobs
+from apps.engine.services import jobs, outbox, webhooks
 
 # Jobs claimed at once, and how long one task goes on claiming (the jobs its own steps make,
 # a chain of async continuations, come in the next batch) before it hands the worker back: a
@@ -30,3 +30,30 @@ def run_due_jobs() -> int:
             run_due_jobs.delay()  # sent for the same tenant: the schema travels with the message
             break
     return total
+
+
+@shared_task(name="apps.engine.tasks.relay_events")
+def relay_events() -> int:
+    """Relay the events of the tenant this task was sent for (``services.outbox``); how many."""
+    relayed = outbox.relay_all()
+    if relayed.deliveries:
+        deliver_webhooks.delay()
+    return relayed.events
+
+
+@shared_task(name="apps.engine.tasks.deliver_webhooks")
+def deliver_webhooks() -> int:
+    """Post the tenant's due webhook deliveries (``services.webhooks``); how many were sent."""
+    return webhooks.deliver_due()
+
+
+@shared_task(name="apps.engine.tasks.wake_event_relays")
+def wake_event_relays() -> list[str]:
+    """From celery beat: wake the relays and deliveries a lost wake-up left waiting; the schemas."""
+    return outbox.wake_pending_tenants()
+
+
+@shared_task(name="apps.engine.tasks.purge_old_events")
+def purge_old_events() -> int:
+    """From celery beat: apply the events' retention in every tenant; how many events went."""
+    return outbox.purge_every_tenant()

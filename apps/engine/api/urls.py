@@ -5,6 +5,7 @@ from apps.engine.api.external_tasks import ExternalTaskViewSet
 from apps.engine.api.incidents import IncidentViewSet
 from apps.engine.api.messages import MessageViewSet
 from apps.engine.api.signals import SignalViewSet
+from apps.engine.api.webhooks import WebhookViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("deployments", views.DeploymentViewSet, basename="deployment")
@@ -14,5 +15,6 @@ router.register("external-tasks", ExternalTaskViewSet, basename="external-task")
 router.register("messages", MessageViewSet, basename="message")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("signals", SignalViewSet, basename="signal")
+router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = router.urls

@@ -20,7 +20,7 @@ from apps.engine import runtime
 from apps.engine.handlers import Handler, registered_handlers
 from apps.engine.models import Incident, InstanceState, ProcessDefinition, ProcessInstance, Token, new_id, new_text_id
 from apps.engine.runtime import Outcome, Step, Wait
-from apps.engine.services import store
+from apps.engine.services import outbox, store
 from apps.engine.services.compiled import compiled_process
 
 CALL = "call-activity"
@@ -106,12 +106,15 @@ def _stop_with_incident(parent: ProcessInstance, wait: Wait, kind: str, message:
     token.data = {**token.data, "wait": "incident"}
     token.data.pop("details", None)
     token.save(update_fields=["data"])
-    Incident.objects.create(
+    incident = Incident.objects.create(
         instance=parent, token_id=token.id, element_id=wait.element_id, kind=kind, message=message, created_at=now
     )
+    events = [outbox.incident_created(incident)]
     if parent.state == InstanceState.ACTIVE and runtime.halted(store.load_snapshot(parent).tokens.values()):
         parent.state = InstanceState.FAILED
         ProcessInstance.objects.filter(id=parent.id).update(state=parent.state)
+        events.append(outbox.state_event(parent))
+    outbox.record(parent, events, now=now)
 
 
 def _return_to_parent(

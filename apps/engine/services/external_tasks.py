@@ -18,7 +18,8 @@ from django.db.models import Q
 
 from apps.engine import clock, runtime
 from apps.engine.handlers import registered_handlers
-from apps.engine.models import ExternalTask, Incident, InstanceState, new_text_id
+from apps.engine.models import ExternalTask, Incident, InstanceState, ProcessInstance, new_text_id
+from apps.engine.services import outbox
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from apps.engine.services.store import load_snapshot, lock_instance, visible_variables, write_step
@@ -94,13 +95,15 @@ def report_failure(
         task.locked_until = clock.now() + timedelta(milliseconds=max(retry_timeout_ms, 0))
         task.save(update_fields=["retries", "error_message", "worker_id", "locked_until"])
         if task.retries == 0:
-            Incident.objects.create(
+            incident = Incident.objects.create(
                 instance_id=task.instance_id,
                 token_id=task.token_id,
                 element_id=task.element_id,
                 kind="failed-external-task",
                 message=error_message,
             )
+            instance = ProcessInstance.objects.only("id", "revision").get(id=task.instance_id)
+            outbox.record(instance, [outbox.incident_created(incident)], now=incident.created_at)
     return task
 
 

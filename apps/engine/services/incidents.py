@@ -22,8 +22,10 @@ from apps.engine.models import (
     Job,
     OperatorAction,
     OperatorActionKind,
+    ProcessInstance,
     new_text_id,
 )
+from apps.engine.services import outbox
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.operations import TransitionRefused
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -60,15 +62,17 @@ def retry_incident(incident_id: uuid.UUID, *, actor: str, reason: str = "", retr
                 handlers=registered_handlers(),
             )
             write_step(instance, step, now=now, actor=actor)
-        _resolve(incident, OperatorActionKind.RETRY_INCIDENT, actor, reason)
+        _resolve(instance, incident, OperatorActionKind.RETRY_INCIDENT, actor, reason)
     return incident
 
 
 def resolve_incident(incident_id: uuid.UUID, *, actor: str, reason: str = "") -> Incident:
     """Mark the incident resolved without retrying (the operator fixed it another way)."""
     with transaction.atomic():
+        instance_id = Incident.objects.filter(id=incident_id).values_list("instance_id", flat=True).get()
+        instance = lock_instance(instance_id)  # its event takes its place among the instance's
         incident = _open(incident_id)
-        _resolve(incident, OperatorActionKind.RESOLVE_INCIDENT, actor, reason)
+        _resolve(instance, incident, OperatorActionKind.RESOLVE_INCIDENT, actor, reason)
     return incident
 
 
@@ -79,9 +83,10 @@ def _open(incident_id: uuid.UUID) -> Incident:
     return incident
 
 
-def _resolve(incident: Incident, kind: OperatorActionKind, actor: str, reason: str) -> None:
+def _resolve(instance: ProcessInstance, incident: Incident, kind: OperatorActionKind, actor: str, reason: str) -> None:
     incident.resolved_at, incident.resolved_by = clock.now(), actor
     incident.save(update_fields=["resolved_at", "resolved_by"])
+    outbox.record(instance, [outbox.incident_resolved(incident, resolved_by=actor)], now=incident.resolved_at)
     OperatorAction.objects.create(
         instance_id=incident.instance_id,
         kind=kind,

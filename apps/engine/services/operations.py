@@ -27,7 +27,7 @@ from apps.engine.models import (
     VariableChange,
     new_text_id,
 )
-from apps.engine.services import calls
+from apps.engine.services import calls, outbox
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
@@ -66,11 +66,16 @@ def _set_state(
         _move(instance, target)
         instance.save(update_fields=["state"])
         _audit(instance, kind, actor, reason)
+        event = outbox.Event(
+            outbox.INSTANCE_SUSPENDED if target == InstanceState.SUSPENDED else outbox.INSTANCE_RESUMED
+        )
+        outbox.record(instance, [event], now=clock.now())
         for called in calls.descendants(instance):
             if called.state == source:
                 called.state = target
                 called.save(update_fields=["state"])
                 _audit(called, kind, actor, f"With the instance that called it ({instance.id}).")
+                outbox.record(called, [event], now=clock.now())
     return instance
 
 
@@ -104,23 +109,37 @@ def cancel_instance(instance_id: uuid.UUID, *, actor: str, reason: str = "") -> 
 def end_as_cancelled(instance: ProcessInstance, *, now: datetime, actor: str, reason: str) -> None:
     """Caller holds the instance's lock. Remove its tokens, cancel its open activities, audit it."""
     open_activities = ActivityInstance.objects.filter(instance=instance, ended_at=None)
-    cancelled = list(open_activities.values_list("element_id", flat=True))
+    activities = list(open_activities.values_list("id", "element_id", "element_type", "token_id"))
+    cancelled = [element_id for _, element_id, _, _ in activities]
     open_activities.update(state=ActivityState.CANCELLED, ended_at=now)
+    events = [
+        outbox.Event(
+            outbox.ACTIVITY_CANCELLED,
+            element_id,
+            {"activity_instance_id": str(activity_id), "element_type": element_type, "token_id": str(token_id)},
+        )
+        for activity_id, element_id, element_type, token_id in activities
+    ]
     tokens = Token.objects.filter(instance=instance)
     for token in tokens:
         if token.data.get("wait") == "user-task":
             hooks.announce(
                 hooks.USER_TASK_CANCELLED, str(instance.id), token_id=str(token.id), element_id=token.element_id
             )
+            events.append(outbox.Event(outbox.USER_TASK_CANCELLED, token.element_id, {"token_id": str(token.id)}))
     tokens.delete()
     ExternalTask.objects.filter(instance=instance).delete()
     Job.objects.filter(instance=instance).delete()
-    Incident.objects.filter(instance=instance, resolved_at=None).update(resolved_at=now)
+    open_incidents = Incident.objects.filter(instance=instance, resolved_at=None)
+    events += [outbox.incident_resolved(incident, resolved_by="") for incident in open_incidents]
+    open_incidents.update(resolved_at=now)
     instance.state = InstanceState.CANCELLED
     instance.ended_at = now
     instance.revision = F("revision") + 1  # type: ignore[assignment]
     instance.save(update_fields=["state", "ended_at", "revision"])
     instance.refresh_from_db(fields=["revision"])
+    events.append(outbox.state_event(instance))
+    outbox.record(instance, events, now=now)
     _audit(instance, OperatorActionKind.CANCEL, actor, reason, cancelled_activities=cancelled)
     hooks.announce(hooks.INSTANCE_ENDED, str(instance.id), state=instance.state, outcome="cancelled")
 

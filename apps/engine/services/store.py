@@ -36,7 +36,7 @@ from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
 from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE
-from apps.engine.services import calls, compiled, rows, wakeup
+from apps.engine.services import calls, compiled, outbox, rows, wakeup
 
 
 def lock_instance(instance_id: uuid.UUID) -> ProcessInstance:
@@ -128,11 +128,13 @@ def write_step(
             ),
             *_token_statements(instance, step, now),
             *_history_statements(instance, step),
+            *outbox.step_statements(instance, step, now=now, state_before=state_before, new=new),
             *_wait_statements(instance, step, now),
             *_variable_changes(instance, step, actor, now),
         ]
     )
     _announce(instance, step)
+    outbox.wake_relay_after_commit()
     if any(wait.kind in (JobKind.ASYNC_BEFORE, JobKind.ASYNC_AFTER) for wait in step.waits):
         wakeup.wake_after_commit()
     if step.signals:
