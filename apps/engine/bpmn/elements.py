@@ -285,7 +285,14 @@ def _compensate_definition(element: Element, definition_id: str | None, scope: S
 def _conditional_definition(element: Element, definition_id: str | None, scope: ScopeContext) -> EventDefinition:
     owner_id = attribute(element.getparent(), "id") or ""
     condition = formal_expression(next(bpmn_children(element, "condition"), None), owner_id)
-    return ConditionalEventDefinition(id=definition_id, line=line_of(element), condition=condition)
+    events = _camunda_attribute(element, "variableEvents") or ""
+    return ConditionalEventDefinition(
+        id=definition_id,
+        line=line_of(element),
+        condition=condition,
+        variable_name=_camunda_attribute(element, "variableName"),
+        variable_events=tuple(event.strip().lower() for event in events.split(",") if event.strip()),
+    )
 
 
 def _link_definition(element: Element, definition_id: str | None, scope: ScopeContext) -> EventDefinition:

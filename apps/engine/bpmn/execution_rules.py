@@ -16,11 +16,16 @@ from apps.engine.bpmn.checking import Compile, ProcessCheck, describe_scope
 from apps.engine.bpmn.problems import Problem, error, warning
 from apps.engine.bpmn.spec import (
     Activity,
+    BoundaryEvent,
     BusinessRuleTask,
     CallActivity,
+    CancelEventDefinition,
+    CompensateEventDefinition,
+    ConditionalEventDefinition,
     EventBasedGateway,
     Expression,
     ExtensionConfig,
+    FlowNode,
     IntermediateCatchEvent,
     IntermediateThrowEvent,
     LinkEventDefinition,
@@ -52,8 +57,8 @@ def check_support(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
         support = node_support(node, in_event_subprocess=in_event_subprocess)
         if support is Support.NOT_YET:
             message = (
-                f"The {describe_node(node)} '{node.id}' is not executable yet: conditional events and "
-                "compensation come in a later release."
+                f"The {describe_node(node)} '{node.id}' is not executable yet: conditional start events of a "
+                "process and compensation event subprocesses come in a later release."
             )
             yield error("unsupported-element", message, node.id, node.line)
         elif support is Support.UNSUPPORTED:
@@ -204,6 +209,94 @@ def check_loops(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
         elif isinstance(loop, StandardLoop) and loop.condition is None and loop.maximum is None:
             message = f"The loop of {describe_node(node)} '{node.id}' has neither a loopCondition nor a loopMaximum."
             yield error("loop-condition-missing", message, node.id, loop.line or node.line)
+
+
+def check_conditions(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """A conditional event needs a condition, and listens only to the variable events that happen."""
+    for node in scope.nodes.values():
+        for definition in getattr(node, "event_definitions", ()):
+            if not isinstance(definition, ConditionalEventDefinition):
+                continue
+            if definition.condition is None or not definition.condition.text.strip():
+                message = f"The {describe_node(node)} '{node.id}' has no condition to wait for."
+                yield error("condition-missing", message, node.id, definition.line or node.line)
+            unknown = [event for event in definition.variable_events if event not in ("create", "update", "delete")]
+            if unknown:
+                message = (
+                    f"The {describe_node(node)} '{node.id}' listens to the variable events {', '.join(unknown)}; "
+                    "give create, update or both."
+                )
+                yield error("variable-events-invalid", message, node.id, definition.line or node.line)
+            elif "delete" in definition.variable_events:
+                message = (
+                    f"The {describe_node(node)} '{node.id}' listens to deleted variables; the engine never "
+                    "deletes a variable, so that part is ignored."
+                )
+                yield warning("feature-ignored", message, node.id, definition.line or node.line)
+
+
+def check_compensation(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """A compensation boundary event names its handler by an association; a handler has no flows;
+    a compensation throw names an activity of its scope; cancel events belong to a transaction."""
+    associations = {artifact.source: artifact.target for artifact in check.process.artifacts if artifact.source}
+    for node in scope.nodes.values():
+        definitions = getattr(node, "event_definitions", ())
+        compensate = next((item for item in definitions if isinstance(item, CompensateEventDefinition)), None)
+        if isinstance(node, BoundaryEvent) and compensate is not None:
+            handler = scope.nodes.get(associations.get(node.id) or "")
+            if not (isinstance(handler, Activity) and handler.is_for_compensation):
+                message = (
+                    f"The compensation boundary event '{node.id}' has no association to an activity with "
+                    'isForCompensation="true" in the same scope: nothing would undo its activity.'
+                )
+                yield error("compensation-handler-missing", message, node.id, node.line)
+        elif compensate is not None:
+            target = scope.nodes.get(compensate.activity_ref or "")
+            if compensate.activity_ref and not isinstance(target, Activity):
+                message = (
+                    f"The {describe_node(node)} '{node.id}' compensates '{compensate.activity_ref}', which is "
+                    f"not an activity of the {describe_scope(scope)}."
+                )
+                yield error("compensation-activity-unknown", message, node.id, node.line)
+            if not compensate.wait_for_completion:
+                message = (
+                    f"The {describe_node(node)} '{node.id}' does not wait for the compensation; the engine always "
+                    "waits (waitForCompletion is ignored)."
+                )
+                yield warning("feature-ignored", message, node.id, node.line)
+        if isinstance(node, Activity) and node.is_for_compensation and (node.incoming or node.outgoing):
+            message = f"The compensation handler '{node.id}' has sequence flows; a compensation starts it, not a flow."
+            yield error("compensation-handler-connected", message, node.id, node.line)
+        if any(isinstance(item, CancelEventDefinition) for item in definitions):
+            yield from _cancel_problems(scope, node, check)
+
+
+def _cancel_problems(scope: Scope, node: FlowNode, check: ProcessCheck) -> Iterator[Problem]:
+    if isinstance(node, BoundaryEvent):
+        attached = scope.nodes.get(node.attached_to)
+        if not (isinstance(attached, SubProcess) and attached.tag == "transaction"):
+            message = f"The cancel boundary event '{node.id}' is not attached to a transaction subprocess."
+            yield error("cancel-boundary-invalid", message, node.id, node.line)
+        return
+    if not (isinstance(scope, SubProcess) and scope.tag == "transaction"):
+        message = f"The cancel end event '{node.id}' is not directly inside a transaction subprocess."
+        yield error("cancel-outside-transaction", message, node.id, node.line)
+        return
+    enclosing = check.process.scope(check.process.scope_of.get(scope.id, check.process.id))
+    cancels = [
+        boundary_id
+        for boundary_id in scope.boundary_event_ids
+        if any(
+            isinstance(item, CancelEventDefinition)
+            for item in getattr(enclosing.nodes.get(boundary_id), "event_definitions", ())
+        )
+    ]
+    if not cancels:
+        message = (
+            f"The transaction '{scope.id}' has the cancel end event '{node.id}' but no cancel boundary event "
+            "to leave by."
+        )
+        yield error("cancel-boundary-missing", message, scope.id, scope.line)
 
 
 def check_event_subprocesses(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:

@@ -382,6 +382,8 @@ def _artifact(element: Element) -> Artifact:
         tag=local_name(element),
         name=attribute(element, "name"),
         line=line_of(element),
+        source=attribute(element, "sourceRef"),
+        target=attribute(element, "targetRef"),
     )
 
 

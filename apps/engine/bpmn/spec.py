@@ -111,6 +111,9 @@ class CompensateEventDefinition(EventDefinition):
 class ConditionalEventDefinition(EventDefinition):
     kind: ClassVar[str] = "conditional"
     condition: Expression | None = None
+    # Which variable changes wake it (``camunda:variableName``, ``camunda:variableEvents``); none: all.
+    variable_name: str | None = None
+    variable_events: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -378,9 +381,12 @@ class Lane(BaseElement):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Artifact(BaseElement):
-    """A data object, data store reference, annotation, association or group: shown, not run."""
+    """A data object, data store reference, annotation, association or group: shown, not run.
+    An association links ``source`` to ``target`` (a compensation boundary event to its handler)."""
 
     tag: str
+    source: str | None = None
+    target: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -89,15 +89,15 @@ EVENT_DEFINITION_SUPPORT: Mapping[type[EventDefinition], Support] = {
     SignalEventDefinition: Support.UNSUPPORTED,
     ErrorEventDefinition: Support.UNSUPPORTED,
     EscalationEventDefinition: Support.EXECUTABLE,  # throw, end and boundary events; not a start event
-    CompensateEventDefinition: Support.NOT_YET,
-    ConditionalEventDefinition: Support.NOT_YET,
+    CompensateEventDefinition: Support.NOT_YET,  # a compensation event subprocess
+    ConditionalEventDefinition: Support.NOT_YET,  # a conditional start event of a process
     LinkEventDefinition: Support.UNSUPPORTED,
-    CancelEventDefinition: Support.NOT_YET,
+    CancelEventDefinition: Support.UNSUPPORTED,
     UnknownEventDefinition: Support.UNSUPPORTED,
 }
 SUBPROCESS_SUPPORT: Mapping[str, Support] = {
     "subProcess": Support.EXECUTABLE,
-    "transaction": Support.NOT_YET,
+    "transaction": Support.EXECUTABLE,
     "adHocSubProcess": Support.UNSUPPORTED,
 }
 
@@ -109,7 +109,7 @@ EVENT_SUBPROCESS_START_SUPPORT: Mapping[type[EventDefinition], tuple[Support, Su
     SignalEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
     ErrorEventDefinition: (Support.EXECUTABLE, Support.UNSUPPORTED),  # an error always interrupts
     EscalationEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
-    ConditionalEventDefinition: (Support.NOT_YET, Support.NOT_YET),
+    ConditionalEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
     CompensateEventDefinition: (Support.NOT_YET, Support.UNSUPPORTED),
 }
 
@@ -122,7 +122,9 @@ def node_support(node: FlowNode, *, in_event_subprocess: bool = False) -> Suppor
     if isinstance(node, Event):
         return _event_support(node)
     if isinstance(node, Activity) and node.is_for_compensation:
-        return Support.NOT_YET
+        # A compensation handler: a task (no loops, calls or subprocesses among handlers yet).
+        plain = not isinstance(node, (CallActivity, SubProcess)) and node.loop is None
+        return NODE_SUPPORT.get(type(node), Support.UNSUPPORTED) if plain else Support.UNSUPPORTED
     if isinstance(node, SubProcess):
         if node.triggered_by_event:
             return Support.EXECUTABLE if node.tag == "subProcess" else Support.UNSUPPORTED
@@ -178,6 +180,16 @@ def _event_support(event: Event) -> Support:
         return Support.EXECUTABLE
     if isinstance(definition, MessageEventDefinition) and isinstance(event, StartEvent) and event.is_interrupting:
         return Support.EXECUTABLE
+    if isinstance(definition, CompensateEventDefinition) and isinstance(
+        event, (IntermediateThrowEvent, EndEvent, BoundaryEvent)
+    ):
+        return Support.EXECUTABLE  # thrown, or (a boundary event) naming the handler of its activity
+    if isinstance(definition, CancelEventDefinition) and isinstance(event, (EndEvent, BoundaryEvent)):
+        return Support.EXECUTABLE  # in and on a transaction subprocess
+    if isinstance(definition, ConditionalEventDefinition) and isinstance(
+        event, (IntermediateCatchEvent, BoundaryEvent)
+    ):
+        return Support.EXECUTABLE  # watched while the token waits or the activity runs (interrupting or not)
     if isinstance(definition, TimerEventDefinition) and isinstance(event, BoundaryEvent):
         return Support.EXECUTABLE if definition.timer_type is not None else Support.UNSUPPORTED
     return EVENT_DEFINITION_SUPPORT.get(type(definition), Support.UNSUPPORTED)

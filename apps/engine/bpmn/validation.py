@@ -81,6 +81,8 @@ EXECUTION_RULES: tuple[ScopeRule, ...] = (
     execution_rules.check_event_gateways,
     execution_rules.check_loops,
     execution_rules.check_event_subprocesses,
+    execution_rules.check_conditions,
+    execution_rules.check_compensation,
     execution_rules.check_none_start_events,
 )
 

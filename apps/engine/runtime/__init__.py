@@ -10,6 +10,7 @@ from apps.engine.runtime.interpreter import (
     fire_gateway_event,
     modify,
     retry,
+    set_variables,
     start,
     throw_error,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "modify",
     "retry",
     "return_from_call",
+    "set_variables",
     "start",
     "throw_error",
 ]

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 BOUNDARY_TIMER = "boundary-timer"
 BOUNDARY_MESSAGE = "boundary-message"
+BOUNDARY_CONDITION = "boundary-condition"  # watched by the steps that change variables; no row
 # The wait a boundary event (or an event subprocess's start event) makes, by its definition.
 BOUNDARY_WAITS: Mapping[type[spec.EventDefinition], str] = {
     spec.TimerEventDefinition: BOUNDARY_TIMER,
@@ -61,7 +62,16 @@ def subscribe_event(run: Run, token: Token, event: spec.Event) -> bool:
     wait = event_wait(run, token, event, BOUNDARY_WAITS)
     if wait is not None:
         run.add_wait(wait)
-    return wait is not None
+        return True
+    if is_conditional(event):
+        run.conditions_fresh.add((token.id, event.id))  # checked when the step settles (``conditions``)
+        return True
+    return False
+
+
+def is_conditional(node: spec.FlowNode) -> bool:
+    definitions: tuple[spec.EventDefinition, ...] = getattr(node, "event_definitions", ())
+    return len(definitions) == 1 and isinstance(definitions[0], spec.ConditionalEventDefinition)
 
 
 def event_wait(
@@ -95,7 +105,8 @@ def unsubscribe(run: Run, token: Token) -> None:
     token.data.pop("subscribed_at", None)
     token.data.pop("cycles", None)
     for boundary_id in token.data.pop("boundaries", ()):
-        run.withdraw(_kind(run, boundary_id), token.id, boundary_id)
+        if not is_conditional(run.process.nodes[boundary_id]):  # a condition is watched, not stored
+            run.withdraw(_kind(run, boundary_id), token.id, boundary_id)
 
 
 def _kind(run: Run, boundary_id: str) -> str:
@@ -105,7 +116,11 @@ def _kind(run: Run, boundary_id: str) -> str:
 def kind_of(event: spec.Event) -> str:
     """The kind of wait subscribing ``event`` makes (named as a boundary event's)."""
     (definition,) = event.event_definitions
-    return BOUNDARY_WAITS[type(definition)]
+    return (
+        BOUNDARY_CONDITION
+        if isinstance(definition, spec.ConditionalEventDefinition)
+        else BOUNDARY_WAITS[type(definition)]
+    )
 
 
 def fire(run: Run, token_id: str, boundary_id: str, variables: Mapping[str, Any] | None = None) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from apps.engine.bpmn import spec
 from apps.engine.bpmn.execution_rules import SCRIPT_FORMATS
@@ -71,6 +71,26 @@ class CompiledProcess:
             for node_id, node in self.nodes.items()
         }
         self.reaches = lru_cache(maxsize=4096)(self._reaches)
+        # The compensation handler of each activity that has one: the activity with
+        # ``isForCompensation`` its compensation boundary event's association points to.
+        associations = {artifact.source: artifact.target for artifact in process.artifacts if artifact.source}
+        self.compensation_handlers: dict[str, str] = {}
+        for node in self.nodes.values():
+            compensates = isinstance(node, spec.BoundaryEvent) and any(
+                isinstance(definition, spec.CompensateEventDefinition) for definition in node.event_definitions
+            )
+            handler = associations.get(node.id) if compensates else None
+            if handler is not None and handler in self.nodes:
+                self.compensation_handlers[cast("spec.BoundaryEvent", node).attached_to] = handler
+        self.has_compensation = bool(self.compensation_handlers) or any(
+            isinstance(node, spec.SubProcess) and node.tag == "transaction" for node in self.nodes.values()
+        )
+        # Whether any event waits for a condition (``conditions``): most processes skip the checks.
+        self.has_conditions = any(
+            isinstance(definition, spec.ConditionalEventDefinition)
+            for node in self.nodes.values()
+            for definition in getattr(node, "event_definitions", ())
+        )
         # The start events of the event subprocesses directly inside each scope (None: the process).
         self._event_starts: dict[str | None, tuple[spec.StartEvent, ...]] = {}
         for scope in process.all_scopes():

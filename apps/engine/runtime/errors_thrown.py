@@ -40,7 +40,7 @@ def throw(run: Run, token: Token, code: str, message: str, *, from_activity: boo
     if from_activity and "instance" not in token.data:
         boundary = _boundary_catcher(run, token, spec.ErrorEventDefinition, code)
         if boundary is not None:
-            _interrupt(run, token, boundary, _caught(boundary, code, message))
+            interrupt(run, token, boundary, _caught(boundary, code, message))
             return
     found = _catcher_around(run, token, spec.ErrorEventDefinition, code)
     if found is not None:
@@ -53,7 +53,7 @@ def throw(run: Run, token: Token, code: str, message: str, *, from_activity: boo
             run.remove_scope_contents(scope.id if scope is not None else None)
             event_subprocesses.begin(run, catcher, scope.id if scope is not None else None, variables)
         else:
-            _interrupt(run, cast("Token", scope), catcher, variables)
+            interrupt(run, cast("Token", scope), catcher, variables)
         return
     run.step.escaped_error = (code, message)  # the instance that called this one may catch it
     raise TokenStopped("error-unhandled", f"The BPMN error {code!r} was not caught: {message}".rstrip(": "))
@@ -80,7 +80,7 @@ def escalate(run: Run, token: Token, node: spec.Event, *, ends: bool) -> None:
                 run.remove_scope_contents(scope_id)
                 event_subprocesses.begin(run, catcher, scope_id, variables)
             else:
-                _interrupt(run, cast("Token", scope), catcher, variables)
+                interrupt(run, cast("Token", scope), catcher, variables)
             return
         if isinstance(catcher, spec.StartEvent):
             event_subprocesses.begin(run, catcher, scope_id, variables)
@@ -160,7 +160,7 @@ def _caught(catcher: Catcher, code: str, message: str) -> dict[str, Any]:
     return variables
 
 
-def _interrupt(run: Run, holder: Token, boundary: spec.BoundaryEvent, variables: dict[str, Any]) -> None:
+def interrupt(run: Run, holder: Token, boundary: spec.BoundaryEvent, variables: dict[str, Any]) -> None:
     if holder.state in (TokenState.SCOPE, TokenState.MULTI):
         run.remove_scope_contents(holder.id)
     run.cancel_token(holder)

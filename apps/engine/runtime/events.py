@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from apps.engine.bpmn import spec
-from apps.engine.runtime import activities, errors_thrown, signals, timers
+from apps.engine.runtime import activities, compensation, errors_thrown, signals, timers
 from apps.engine.runtime.errors import TokenStopped
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.step import Outcome
@@ -27,6 +27,12 @@ def enter_end_event(run: Run, token: Token, node: spec.EndEvent) -> None:
         # A message end event sends its message as a send task does (a handler or an external
         # worker), then the token ends: it has no outgoing flow.
         activities.enter_service_task(run, token, node)
+        return
+    if any(isinstance(item, spec.CompensateEventDefinition) for item in node.event_definitions):
+        compensation.enter_compensation_throw(run, token, node)
+        return
+    if any(isinstance(item, spec.CancelEventDefinition) for item in node.event_definitions):
+        compensation.enter_cancel_end(run, token, node)
         return
     run.begin_activity(token, node)
     if any(isinstance(item, spec.SignalEventDefinition) for item in node.event_definitions):

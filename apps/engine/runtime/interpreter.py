@@ -16,13 +16,21 @@ from typing import Any, cast
 
 from apps.engine.bpmn import spec
 from apps.engine.expressions import EvaluationError
-from apps.engine.runtime import boundaries, errors_thrown, event_gateway, event_subprocesses, loops
+from apps.engine.runtime import (
+    boundaries,
+    compensation,
+    conditions,
+    errors_thrown,
+    event_gateway,
+    event_subprocesses,
+    loops,
+)
 from apps.engine.runtime.compiled import CompiledProcess
 from apps.engine.runtime.errors import TokenStopped, TriggerRejected
 from apps.engine.runtime.flows import outgoing_after_activity
 from apps.engine.runtime.gateways import fire_ready_inclusive_joins
 from apps.engine.runtime.registry import behaviour_for
-from apps.engine.runtime.state import Snapshot, Token, TokenState, halted
+from apps.engine.runtime.state import PASSIVE, Snapshot, Token, TokenState, halted
 from apps.engine.runtime.step import ActivityRecord, IncidentRecord, Outcome, Step, VariableChangeRecord, Wait
 from apps.engine.runtime.subprocesses import complete_scope_if_empty
 
@@ -64,6 +72,12 @@ class Run:
         # and the indexes of those withdrawn again before the step ended.
         self._fresh_waits: dict[tuple[str, str, str], int] = {}
         self._dropped_waits: set[int] = set()
+        # Conditional events (``conditions``): the variable changes checked so far, the watches
+        # made since, those that fired, and the variables this step created (not updated).
+        self.conditions_seen = 0
+        self.conditions_fresh: set[tuple[str, str]] = set()
+        self.conditions_fired: set[tuple[str, str]] = set()
+        self.created_variables: set[str] = set()
 
     # --- the loop ---------------------------------------------------------------------------
 
@@ -97,7 +111,7 @@ class Run:
                     behaviour_for(node)(self, token, node)
                 except TokenStopped as stop:
                     self.stop_with_incident(token, node, stop.kind, stop.message)
-            if not fire_ready_inclusive_joins(self):
+            if not fire_ready_inclusive_joins(self) and not conditions.fire_ready(self):
                 break
         self._finish()
         return self.step
@@ -184,6 +198,8 @@ class Run:
             self.step.activities[activity_id] = record
         record.ended_at = self.now
         record.state = state
+        if state == "completed" and self.process.has_compensation:
+            compensation.remember(self, token, self.process.nodes[token.element_id])
 
     def leave(self, token: Token, flow_ids: list[str]) -> None:
         """End the token's activity and send it (and copies of it) along ``flow_ids``; with
@@ -229,6 +245,8 @@ class Run:
     def consume(self, token: Token) -> None:
         """The token ends here; a scope left without tokens completes."""
         self.tokens.pop(token.id, None)
+        if "compensates" in token.data:
+            compensation.handler_done(self, token)
         complete_scope_if_empty(self, token.scope_id)
 
     def remove_scope_contents(self, scope_id: str | None) -> None:
@@ -285,6 +303,8 @@ class Run:
         activity_id = token.data.get("activity") if token is not None else None
         for name, value in values.items():
             holder = token if local else self._holder_of(name, token, skip_own)
+            if name not in (holder.data.get("locals", ()) if holder is not None else self.variables):
+                self.created_variables.add(name)
             if holder is None:
                 self.variables[name] = value
                 self.step.variables[name] = value
@@ -373,6 +393,22 @@ def complete(
         run.activity_done(token, node)
     except TokenStopped as stop:
         run.stop_with_incident(token, node, stop.kind, stop.message)
+    return run.settle()
+
+
+def set_variables(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    variables: Mapping[str, Any],
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """Variables set from outside the model (an operator, the API), each where a scope holds it,
+    else on the instance; the conditional events watching them may fire."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    run.set_variables(variables, from_trigger=True)
     return run.settle()
 
 
@@ -556,9 +592,9 @@ def modify(
         scope_id = _scope_to_start_in(run, process.spec.scope_of.get(element_id, process.spec.id))
         run.arrive(Token(new_id(), element_id, scope_id, TokenState.WAITING), element_id)
     _cancel_empty_scopes(run)
-    if not start_before and all(token.state is TokenState.LISTENING for token in run.tokens.values()):
-        for listener in list(run.tokens.values()):
-            run.cancel_token(listener)
+    if not start_before and all(token.state in PASSIVE for token in run.tokens.values()):
+        for passive in list(run.tokens.values()):
+            run.cancel_token(passive)
         run.step.outcome = Outcome.CANCELLED
     return run.settle()
 
@@ -593,7 +629,7 @@ def _cancel_empty_scopes(run: Run) -> None:
     """Cancel the subprocesses (and multi-instance bodies) that nothing runs inside any more
     (their listening event subprocesses with them)."""
     while True:
-        holding = {token.scope_id for token in run.tokens.values() if token.state is not TokenState.LISTENING}
+        holding = {token.scope_id for token in run.tokens.values() if token.state not in PASSIVE}
         empty = [
             token
             for token in run.tokens.values()

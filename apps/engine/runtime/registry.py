@@ -10,6 +10,8 @@ from apps.engine.bpmn import spec
 from apps.engine.runtime import (
     activities,
     calls,
+    compensation,
+    conditions,
     event_gateway,
     events,
     gateways,
@@ -57,14 +59,17 @@ EVENT_BEHAVIOURS: dict[tuple[type[spec.Event], type[spec.EventDefinition]], Beha
     (spec.StartEvent, spec.SignalEventDefinition): events.enter_pass_through_event,
     (spec.StartEvent, spec.ErrorEventDefinition): events.enter_pass_through_event,  # of an event subprocess
     (spec.StartEvent, spec.EscalationEventDefinition): events.enter_pass_through_event,
+    (spec.StartEvent, spec.ConditionalEventDefinition): events.enter_pass_through_event,
     (spec.IntermediateCatchEvent, spec.TimerEventDefinition): events.enter_timer_catch,
     (spec.IntermediateCatchEvent, spec.MessageEventDefinition): messages.enter_message_catch,
     (spec.IntermediateCatchEvent, spec.SignalEventDefinition): signals.enter_signal_catch,
     (spec.IntermediateCatchEvent, spec.LinkEventDefinition): events.enter_pass_through_event,
+    (spec.IntermediateCatchEvent, spec.ConditionalEventDefinition): conditions.enter_condition_catch,
     (spec.IntermediateThrowEvent, spec.MessageEventDefinition): activities.enter_service_task,  # as a send task
     (spec.IntermediateThrowEvent, spec.SignalEventDefinition): signals.enter_signal_throw,
     (spec.IntermediateThrowEvent, spec.EscalationEventDefinition): events.enter_escalation_throw,
     (spec.IntermediateThrowEvent, spec.LinkEventDefinition): events.enter_link_throw,
+    (spec.IntermediateThrowEvent, spec.CompensateEventDefinition): compensation.enter_compensation_throw,
 }
 
 

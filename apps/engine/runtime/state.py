@@ -16,6 +16,12 @@ class TokenState(StrEnum):
     # At the start event of an event subprocess, subscribed while its scope runs; it does not
     # keep the scope open (``event_subprocesses``).
     LISTENING = "listening"
+    # At an activity that completed and a compensation may undo (``compensation``); keeps nothing open.
+    COMPENSABLE = "compensable"
+
+
+# Tokens that wait for nothing and keep no scope open: they go when their scope ends.
+PASSIVE = frozenset({TokenState.LISTENING, TokenState.COMPENSABLE})
 
 
 @dataclass(slots=True)

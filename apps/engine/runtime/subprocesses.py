@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from apps.engine.bpmn import spec
 from apps.engine.runtime import event_subprocesses
 from apps.engine.runtime.errors import TokenStopped
-from apps.engine.runtime.state import Token, TokenState
+from apps.engine.runtime.state import PASSIVE, Token, TokenState
 
 if TYPE_CHECKING:
     from apps.engine.runtime.interpreter import Run
@@ -34,14 +34,16 @@ def complete_scope_if_empty(run: Run, scope_id: str | None) -> None:
     """When the last token inside a subprocess (or the process) ends, its event subprocesses
     stop listening and the subprocess itself completes and moves on."""
     tokens = run.tokens.values()
-    if any(token.scope_id == scope_id and token.state is not TokenState.LISTENING for token in tokens):
+    if any(token.scope_id == scope_id and token.state not in PASSIVE for token in tokens):
         return
-    for listener in [token for token in tokens if token.scope_id == scope_id]:
-        run.cancel_token(listener)
-    if scope_id is None:
-        return
-    scope_token = run.tokens.get(scope_id)
-    if scope_token is None or scope_token.state is not TokenState.SCOPE:
+    scope_token = run.tokens.get(scope_id) if scope_id is not None else None
+    if scope_id is not None and (scope_token is None or scope_token.state is not TokenState.SCOPE):
+        return  # a scope that is no subprocess running (a compensable one a handler ran in)
+    for passive in [token for token in tokens if token.scope_id == scope_id]:
+        if scope_id is None or passive.state is TokenState.LISTENING:  # compensables go with their subprocess
+            run.remove_scope_contents(passive.id)
+            run.cancel_token(passive)
+    if scope_token is None:
         return
     node = run.process.nodes[scope_token.element_id]
     try:

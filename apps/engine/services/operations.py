@@ -145,26 +145,48 @@ def end_as_cancelled(instance: ProcessInstance, *, now: datetime, actor: str, re
 
 
 def set_variables(
-    instance_id: uuid.UUID, variables: dict[str, Any], *, actor: str, reason: str = ""
+    instance_id: uuid.UUID,
+    variables: dict[str, Any],
+    *,
+    actor: str,
+    reason: str = "",
+    handlers: Mapping[str, Handler] | None = None,
 ) -> ProcessInstance:
-    """Set variables of a running or suspended instance by hand; recorded in the variable history and audited."""
+    """Set variables of a running or suspended instance by hand; recorded in the variable history
+    and audited. In an active or failed instance it is a trigger like any other, so that the
+    conditional events watching them fire; a suspended one only keeps them."""
     with transaction.atomic():
         instance = _locked(instance_id)
         if instance.state not in (InstanceState.ACTIVE, InstanceState.SUSPENDED, InstanceState.FAILED):
             raise TransitionRefused(f"The instance is {instance.state}; its variables can no longer change.")
         now = clock.now()
-        instance.variables = {**instance.variables, **variables}
-        instance.revision = F("revision") + 1  # type: ignore[assignment]
-        instance.save(update_fields=["variables", "revision"])
-        instance.refresh_from_db(fields=["revision"])
-        VariableChange.objects.bulk_create(
-            [
-                VariableChange(instance=instance, name=name, value=value, changed_by=actor, changed_at=now)
-                for name, value in variables.items()
-            ]
-        )
+        if instance.state == InstanceState.SUSPENDED:
+            _keep_variables(instance, variables, actor=actor, now=now)
+        else:
+            step = runtime.set_variables(
+                compiled_process(instance.definition),
+                load_snapshot(instance),
+                variables,
+                now=now,
+                new_id=new_text_id,
+                handlers=handlers if handlers is not None else registered_handlers(),
+            )
+            write_step(instance, step, now=now, actor=actor, handlers=handlers)
         _audit(instance, OperatorActionKind.SET_VARIABLES, actor, reason, names=sorted(variables))
     return instance
+
+
+def _keep_variables(instance: ProcessInstance, variables: dict[str, Any], *, actor: str, now: datetime) -> None:
+    instance.variables = {**instance.variables, **variables}
+    instance.revision = F("revision") + 1  # type: ignore[assignment]
+    instance.save(update_fields=["variables", "revision"])
+    instance.refresh_from_db(fields=["revision"])
+    VariableChange.objects.bulk_create(
+        [
+            VariableChange(instance=instance, name=name, value=value, changed_by=actor, changed_at=now)
+            for name, value in variables.items()
+        ]
+    )
 
 
 def modify_instance(

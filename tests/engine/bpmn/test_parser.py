@@ -97,7 +97,7 @@ def test_collaboration_pools_lanes_message_flows_and_root_elements_are_kept():
     )
     assert definitions.processes["shop"].artifacts == (
         Artifact(id="note", tag="textAnnotation", line=47),
-        Artifact(id="note_link", tag="association", line=50),
+        Artifact(id="note_link", tag="association", line=50, source="pack", target="note"),
     )
     assert isinstance(definitions.processes["shop"].nodes["receive_order"], ReceiveTask)
 

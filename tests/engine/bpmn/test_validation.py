@@ -112,16 +112,14 @@ def test_elements_not_executed_yet_are_errors_in_an_executable_process():
 
     assert summarize(problems) == [
         ("error", "unsupported-element", "daily", 5),
-        ("error", "unsupported-element", "too_late", 12),
         ("error", "unsupported-element", "mix", 19),
-        ("error", "unsupported-element", "booking", 21),
         ("error", "unsupported-element", "huddle", 27),
     ]
     assert problems[0].message == (
-        "The conditional start event 'daily' is not executable yet: conditional events and compensation come "
-        "in a later release."
+        "The conditional start event 'daily' is not executable yet: conditional start events of a process and "
+        "compensation event subprocesses come in a later release."
     )
-    assert problems[2].message == "The complex gateway 'mix' is not supported by this engine."
+    assert problems[1].message == "The complex gateway 'mix' is not supported by this engine."
     assert problems[-1].message == "The choreography task 'huddle' is not supported by this engine."
 
 
@@ -243,3 +241,17 @@ def test_call_activities_call_a_process_of_the_file_or_a_deployed_one():
 )
 def test_camunda_and_zeebe_models_in_the_supported_subset_validate(model, known_keys, expected):
     assert summarize(validate_model(model, known_process_keys=known_keys)) == expected
+
+
+def test_event_subprocesses_conditions_compensation_and_cancel_events_are_checked_at_deploy():
+    problems = validate_model("invalid_events.bpmn")
+
+    assert sorted((problem.code, problem.element_id) for problem in problems if problem.severity == "error") == [
+        ("cancel-boundary-missing", "deal"),
+        ("cancel-outside-transaction", "stop"),
+        ("compensation-handler-missing", "undo_pay"),
+        ("condition-missing", "wait"),
+        ("event-subprocess-start-invalid", "on_anything"),
+        ("unsupported-element", "anything"),
+        ("variable-events-invalid", "wait"),
+    ]

@@ -107,6 +107,13 @@ class Instance:
         )
         return self._apply(step)
 
+    def set_variables(self, **variables: Any) -> Step:
+        """Variables set from outside the model, as an operator sets them."""
+        step = runtime.set_variables(
+            self.process, self.snapshot, variables, now=NOW, new_id=self._new_id, handlers=self.handlers
+        )
+        return self._apply(step)
+
     def fire(self, element_id: str) -> Step:
         """Run the job the token at ``element_id`` waits for (a timer, an async continuation)."""
         return self.fire_token(token_at(self.snapshot, element_id))
@@ -270,6 +277,13 @@ class StoredInstance:
             )
 
         return self._trigger(modify_instance)
+
+    def set_variables(self, **variables: Any) -> Step:
+        """Through the operations service, as an operator sets them."""
+        instance_id = self._started()
+        return self._trigger(
+            lambda: operations.set_variables(instance_id, variables, actor=ACTOR, handlers=self.handlers)
+        )
 
     def fire(self, element_id: str) -> Step:
         """Run the job row of the token at ``element_id`` through the job service, as a worker would."""
