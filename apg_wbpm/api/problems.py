@@ -36,6 +36,7 @@ class ProblemCode(StrEnum):
     MODEL_INVALID = "model_invalid"
     MESSAGE_NOT_CORRELATED = "message_not_correlated"
     MESSAGE_AMBIGUOUS = "message_ambiguous"
+    NO_CONDITIONAL_START = "no_conditional_start"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     THROTTLED = "throttled"
     SERVER_ERROR = "server_error"
@@ -67,6 +68,14 @@ class MessageNotCorrelated(exceptions.APIException):
     status_code = status.HTTP_404_NOT_FOUND
     default_detail = "Nothing waits for this message."
     default_code = ProblemCode.MESSAGE_NOT_CORRELATED.value
+
+
+class NoConditionalStart(exceptions.APIException):
+    """No newest process version has a conditional start event to evaluate; nothing started."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+    default_detail = "No process starts with a condition."
+    default_code = ProblemCode.NO_CONDITIONAL_START.value
 
 
 class MessageAmbiguous(exceptions.APIException):

@@ -30,6 +30,7 @@ OPERATIONS = {
     ("/api/v1/incidents/{id}/resolve/", "post"),
     ("/api/v1/messages/", "post"),
     ("/api/v1/signals/", "post"),
+    ("/api/v1/conditions/", "post"),
     ("/api/v1/process-instances/", "get"),
     ("/api/v1/process-instances/{id}/", "get"),
     ("/api/v1/process-instances/{id}/suspend/", "post"),

@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from apps.engine.api import views
+from apps.engine.api.conditions import ConditionViewSet
 from apps.engine.api.external_tasks import ExternalTaskViewSet
 from apps.engine.api.incidents import IncidentViewSet
 from apps.engine.api.messages import MessageViewSet
@@ -15,6 +16,7 @@ router.register("external-tasks", ExternalTaskViewSet, basename="external-task")
 router.register("messages", MessageViewSet, basename="message")
 router.register("incidents", IncidentViewSet, basename="incident")
 router.register("signals", SignalViewSet, basename="signal")
+router.register("conditions", ConditionViewSet, basename="condition")
 router.register("webhooks", WebhookViewSet, basename="webhook")
 
 urlpatterns = router.urls

@@ -57,8 +57,8 @@ def check_support(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
         support = node_support(node, in_event_subprocess=in_event_subprocess)
         if support is Support.NOT_YET:
             message = (
-                f"The {describe_node(node)} '{node.id}' is not executable yet: conditional start events of a "
-                "process and compensation event subprocesses come in a later release."
+                f"The {describe_node(node)} '{node.id}' is not executable yet: compensation event "
+                "subprocesses come in a later release."
             )
             yield error("unsupported-element", message, node.id, node.line)
         elif support is Support.UNSUPPORTED:

@@ -90,7 +90,7 @@ EVENT_DEFINITION_SUPPORT: Mapping[type[EventDefinition], Support] = {
     ErrorEventDefinition: Support.UNSUPPORTED,
     EscalationEventDefinition: Support.EXECUTABLE,  # throw, end and boundary events; not a start event
     CompensateEventDefinition: Support.NOT_YET,  # a compensation event subprocess
-    ConditionalEventDefinition: Support.NOT_YET,  # a conditional start event of a process
+    ConditionalEventDefinition: Support.UNSUPPORTED,
     LinkEventDefinition: Support.UNSUPPORTED,
     CancelEventDefinition: Support.UNSUPPORTED,
     UnknownEventDefinition: Support.UNSUPPORTED,
@@ -187,9 +187,11 @@ def _event_support(event: Event) -> Support:
     if isinstance(definition, CancelEventDefinition) and isinstance(event, (EndEvent, BoundaryEvent)):
         return Support.EXECUTABLE  # in and on a transaction subprocess
     if isinstance(definition, ConditionalEventDefinition) and isinstance(
-        event, (IntermediateCatchEvent, BoundaryEvent)
+        event, (IntermediateCatchEvent, BoundaryEvent, StartEvent)
     ):
-        return Support.EXECUTABLE  # watched while the token waits or the activity runs (interrupting or not)
+        # Watched while the token waits or the activity runs; a process's start event is evaluated
+        # when asked (``POST /api/v1/conditions/``).
+        return Support.EXECUTABLE
     if isinstance(definition, TimerEventDefinition) and isinstance(event, BoundaryEvent):
         return Support.EXECUTABLE if definition.timer_type is not None else Support.UNSUPPORTED
     return EVENT_DEFINITION_SUPPORT.get(type(definition), Support.UNSUPPORTED)

@@ -233,3 +233,30 @@ def test_event_subprocesses_start_by_message_and_signal_beside_the_process_or_in
     assert stored.state == "completed"
     assert (ended["approve"], ended["park"], ended["on_cancel"]) == ("cancelled", "cancelled", "completed")
     assert waiting_at(alpha, instance) == []
+
+
+def test_a_conditional_start_event_starts_its_process_when_the_given_variables_make_it_true(
+    alpha: TenantInfo, beta: TenantInfo
+) -> None:
+    worker = client_as(alpha, "worker")
+    assert_problem(worker.post("/api/v1/conditions/", {"variables": {}}, format="json"), 404, "no_conditional_start")
+    client_as(alpha, "designer").post("/api/v1/deployments/", model("conditional_start"), content_type=XML)
+
+    small = worker.post("/api/v1/conditions/", {"variables": {"amount": 10}}, format="json")
+    missing = worker.post("/api/v1/conditions/", {"variables": {"other": 1}}, format="json")
+    big = worker.post("/api/v1/conditions/", {"variables": {"amount": 5000}, "business_key": "order-9"}, format="json")
+
+    assert (small.status_code, small.json()) == (200, {"started": []})
+    assert missing.json() == {"started": []}  # a condition naming a missing variable does not hold
+    (started,) = big.json()["started"]
+    with schema_context(alpha.schema):
+        instance = ProcessInstance.objects.get(id=started)
+        assert (instance.business_key, instance.variables) == ("order-9", {"amount": 5000})
+    assert waiting_at(alpha, started) == ["check_big_order"]
+    assert_problem(
+        client_as(beta, "worker").post("/api/v1/conditions/", {"variables": {"amount": 5000}}, format="json"),
+        404,
+        "no_conditional_start",
+    )
+    bad = worker.post("/api/v1/conditions/", {"variables": "amount"}, format="json")
+    assert_problem(bad, 400, "validation_error")
