@@ -6,6 +6,7 @@ from apps.engine.runtime.errors import TriggerRejected
 from apps.engine.runtime.interpreter import (
     complete,
     continue_job,
+    escalate_from_call,
     fire_boundary,
     fire_gateway_event,
     modify,
@@ -31,6 +32,7 @@ __all__ = [
     "apply_step",
     "complete",
     "continue_job",
+    "escalate_from_call",
     "fire_boundary",
     "fire_gateway_event",
     "halted",

@@ -66,31 +66,52 @@ def escalate(run: Run, token: Token, node: spec.Event, *, ends: bool) -> None:
     interrupting catch took its scope away. An escalation nothing catches is only recorded in the
     history: it is not an error."""
     (definition,) = node.event_definitions
-    code = run.process.code_of(definition) or ""
-    found = _catcher_around(run, token, spec.EscalationEventDefinition, code)
-    if found is not None:
-        scope, catcher = found
-        scope_id = scope.id if scope is not None else None
-        variables = _caught(catcher, code, "")
-        interrupting = catcher.is_interrupting if isinstance(catcher, spec.StartEvent) else catcher.cancel_activity
-        if interrupting:
-            run.end_activity(token)
-            run.tokens.pop(token.id, None)
-            if isinstance(catcher, spec.StartEvent):
-                run.remove_scope_contents(scope_id)
-                event_subprocesses.begin(run, catcher, scope_id, variables)
-            else:
-                interrupt(run, cast("Token", scope), catcher, variables)
-            return
-        if isinstance(catcher, spec.StartEvent):
-            event_subprocesses.begin(run, catcher, scope_id, variables)
-        else:
-            _start_from(run, catcher, cast("Token", scope).scope_id, variables)
+    if _catch_escalation(run, token, run.process.code_of(definition) or "", from_activity=False):
+        return
     run.end_activity(token)
     if ends:
         run.consume(token)
     else:
         run.leave(token, outgoing_after_activity(run, node, token))
+
+
+def escalate_from_activity(run: Run, token: Token, code: str) -> None:
+    """The instance the call activity at ``token`` called escalated ``code`` and caught nothing:
+    the call activity's escalation boundary events, then those around it, may catch it."""
+    _catch_escalation(run, token, code, from_activity=True)
+
+
+def _catch_escalation(run: Run, token: Token, code: str, *, from_activity: bool) -> bool:
+    """Let the nearest catcher of the escalation ``code`` take it; whether it interrupted the
+    thrower's scope. One nothing catches is recorded in the step: the instance that called this
+    one may catch it."""
+    if from_activity and "instance" not in token.data:
+        boundary = _boundary_catcher(run, token, spec.EscalationEventDefinition, code)
+        if boundary is not None:
+            found: tuple[Token | None, Catcher] | None = (token, boundary)
+        else:
+            found = _catcher_around(run, token, spec.EscalationEventDefinition, code)
+    else:
+        found = _catcher_around(run, token, spec.EscalationEventDefinition, code)
+    if found is None:
+        run.step.escaped_escalations.append(code)
+        return False
+    scope, catcher = found
+    scope_id = scope.id if scope is not None else None
+    variables = _caught(catcher, code, "")
+    interrupting = catcher.is_interrupting if isinstance(catcher, spec.StartEvent) else catcher.cancel_activity
+    if interrupting and not from_activity:
+        run.end_activity(token)
+        run.tokens.pop(token.id, None)
+    if isinstance(catcher, spec.StartEvent):
+        if interrupting:
+            run.remove_scope_contents(scope_id)
+        event_subprocesses.begin(run, catcher, scope_id, variables)
+    elif interrupting:
+        interrupt(run, cast("Token", scope), catcher, variables)
+    else:
+        _start_from(run, catcher, cast("Token", scope).scope_id, variables)
+    return interrupting
 
 
 def _catcher_around(

@@ -489,6 +489,25 @@ def throw_error(
     return run.settle()
 
 
+def escalate_from_call(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    code: str,
+    *,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """The instance the call activity at ``token_id`` called escalated ``code`` and caught nothing."""
+    run = Run(process, snapshot, now=now, new_id=new_id, handlers=handlers)
+    token = run.tokens.get(token_id)
+    if token is None or token.data.get("wait") != "call-activity":
+        raise TriggerRejected("token-not-waiting", f"No call activity waits at token {token_id}.")
+    errors_thrown.escalate_from_activity(run, token, code)
+    return run.settle()
+
+
 def fire_gateway_event(
     process: CompiledProcess,
     snapshot: Snapshot,

@@ -77,6 +77,8 @@ class Step:
     signals: list[str] = field(default_factory=list)  # names of the signals thrown, broadcast after the commit
     # A BPMN error nothing in the instance caught (code, message): a called instance's caller may.
     escaped_error: tuple[str, str] | None = None
+    # Escalations nothing in the instance caught (their codes): a called instance's caller may.
+    escaped_escalations: list[str] = field(default_factory=list)
     halted: bool = False  # the instance goes on but only an operator can move it (``state.halted``)
 
 

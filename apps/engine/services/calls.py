@@ -13,8 +13,9 @@ instance does the same to the instances it called.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from functools import partial
 
 from apps.engine import runtime
 from apps.engine.handlers import Handler, registered_handlers
@@ -34,7 +35,8 @@ def involved(instance: ProcessInstance, step: Step) -> bool:
     called = instance.parent_id is not None
     ended = step.outcome in (Outcome.COMPLETED, Outcome.TERMINATED) and called
     waits = (*step.waits, *step.cancelled_waits)
-    return ended or (called and step.escaped_error is not None) or any(wait.kind == CALL for wait in waits)
+    escaped = step.escaped_error is not None or bool(step.escaped_escalations)
+    return ended or (called and escaped) or any(wait.kind == CALL for wait in waits)
 
 
 def follow_up(
@@ -48,12 +50,27 @@ def follow_up(
     for wait in step.waits:
         if wait.kind == CALL and (wait.token_id, wait.element_id) not in cancelled:
             _start_child(instance, wait, now=now, actor=actor, handlers=handlers)
-    if instance.parent_id is not None and step.outcome in (Outcome.COMPLETED, Outcome.TERMINATED):
-        _return_to_parent(instance, now=now, actor=actor, handlers=handlers)
-    if instance.parent_id is not None and step.escaped_error is not None:
-        _throw_to_parent(instance, *step.escaped_error, now=now, actor=actor, handlers=handlers)
+    if instance.parent_id is not None:
+        _tell_parent(instance, step, now=now, actor=actor, handlers=handlers)
     # A child that completed at once has moved this instance on already; reread what it changed.
     instance.refresh_from_db(fields=["state", "ended_at", "variables", "revision"])
+
+
+def _tell_parent(
+    child: ProcessInstance, step: Step, *, now: datetime, actor: str, handlers: Mapping[str, Handler] | None
+) -> None:
+    """What the caller of ``child`` hears of its step: an error or escalations it did not catch
+    (thrown before it ended, so first), then its end, unless an escalation's interrupting catch
+    took the call activity away meanwhile (the child ended at its escalation end event: nothing
+    is returned)."""
+    if step.escaped_error is not None:
+        _throw_to_parent(child, *step.escaped_error, now=now, actor=actor, handlers=handlers)
+    for code in step.escaped_escalations:
+        _escalate_to_parent(child, code, now=now, actor=actor, handlers=handlers)
+    if step.outcome in (Outcome.COMPLETED, Outcome.TERMINATED):
+        if step.escaped_escalations and not Token.objects.filter(id=child.parent_token_id).exists():
+            return
+        _return_to_parent(child, now=now, actor=actor, handlers=handlers)
 
 
 def _start_child(
@@ -151,17 +168,35 @@ def _throw_to_parent(
     """A BPMN error nothing in ``child`` caught: throw it at the call activity that called it.
     An error boundary event there (or around it) interrupts the call activity, which cancels
     the child; uncaught there too, the call activity's token stops with an incident as well."""
+    _trigger_parent(child, partial(runtime.throw_error, code=code, message=message), now, actor, handlers)
+
+
+def _escalate_to_parent(
+    child: ProcessInstance, code: str, *, now: datetime, actor: str, handlers: Mapping[str, Handler] | None
+) -> None:
+    """An escalation nothing in ``child`` caught goes to the call activity that called it, as in
+    Camunda 7: an escalation boundary event there (or around it) catches it, interrupting the
+    call activity (which cancels the child) or not; uncaught, it goes on up, or is only history."""
+    _trigger_parent(child, partial(runtime.escalate_from_call, code=code), now, actor, handlers)
+
+
+def _trigger_parent(
+    child: ProcessInstance,
+    trigger: Callable[..., Step],
+    now: datetime,
+    actor: str,
+    handlers: Mapping[str, Handler] | None,
+) -> None:
+    """Apply ``trigger`` to the call activity's token in the instance that called ``child``."""
     parent = (
         ProcessInstance.objects.select_for_update(of=("self",)).select_related("definition").get(id=child.parent_id)
     )
     if parent.state != InstanceState.ACTIVE:
-        return  # the child's own incident stands
-    step = runtime.throw_error(
+        return  # the child's own incident (or history) stands
+    step = trigger(
         compiled_process(parent.definition),
         store.load_snapshot(parent),
         str(child.parent_token_id),
-        code,
-        message,
         now=now,
         new_id=new_text_id,
         handlers=handlers if handlers is not None else registered_handlers(),

@@ -165,3 +165,28 @@ def test_an_error_a_called_instance_does_not_catch_reaches_the_boundary_event_of
         assert (caller.state, caller.variables) == ("completed", {"recovered": True})
         assert child.state == "cancelled"  # interrupted with the call activity that caught its error
         assert not Incident.objects.filter(instance__in=[caller, child], resolved_at=None).exists()
+
+
+def test_an_escalation_a_called_instance_does_not_catch_reaches_the_boundary_events_of_its_call_activity(
+    alpha: TenantInfo,
+) -> None:
+    with schema_context(alpha.schema):
+        definitions = {item.key: item for item in deploy((MODELS / "call_escalation.bpmn").read_bytes()).definitions}
+        caller = start_instance(definitions["escalation_caller"], {})
+        (child,) = ProcessInstance.objects.filter(parent=caller)
+
+        # The child escalated LATE as it started: the non-interrupting boundary event runs beside the call.
+        waiting = sorted(Token.objects.filter(instance=caller).values_list("element_id", flat=True))
+        assert waiting == ["call_child", "tell_manager"]
+        assert ProcessInstance.objects.get(id=child.id).state == "active"
+
+        task = Token.objects.get(instance=child, element_id="work")
+        complete_wait(child.id, str(task.id), {"stop": True})  # the child ends at its STOP escalation end event
+
+        caller = ProcessInstance.objects.get(id=caller.id)
+        child = ProcessInstance.objects.get(id=child.id)
+        assert caller.state == "active"  # the manager is still to be told
+        assert child.state == "completed"  # it reached its end; the call activity that caught it is gone
+        assert sorted(Token.objects.filter(instance=caller).values_list("element_id", flat=True)) == ["tell_manager"]
+        assert ("call_child", "cancelled") in _history(caller)
+        assert ("child_stopped", "completed") in _history(caller)
