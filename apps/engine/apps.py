@@ -6,3 +6,14 @@ class EngineConfig(AppConfig):
 
     name = "apps.engine"
     label = "engine"
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_save
+
+        from apps.engine import clock
+        from apps.tenancy.models import Tenant
+
+        def tenant_saved(sender: object, instance: Tenant, **kwargs: object) -> None:
+            clock.forget_zone(instance.schema_name)
+
+        post_save.connect(tenant_saved, sender=Tenant, dispatch_uid="engine-tenant-zone", weak=False)

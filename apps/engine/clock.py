@@ -4,17 +4,25 @@ times with ``sql_now()``, so that one offset moves time for every process at onc
 In production the offset is always zero and nothing is read. With ``APG_TEST_CLOCK`` on
 (the test suite; a benchmark), the offset lives in one row of the public schema and
 ``advance`` moves it: tests make a timer due by moving the clock, never by sleeping.
+
+``now()`` is given in the current tenant's time zone (``Tenant.time_zone``, read once a
+minute), so that timers read cron expressions and dates without a zone there, daylight saving
+time included; what is stored is the same instant either way.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import time
+import zoneinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
 _TABLE = "public.tenancy_platformclock"
+_ZONE_SECONDS = 60.0  # how long a tenant's time zone is kept before it is read again
+_zones: dict[str, tuple[tzinfo, float]] = {}
 
 
 class ClockNotMovable(RuntimeError):
@@ -32,8 +40,32 @@ def offset() -> timedelta:
 
 
 def now() -> datetime:
-    """The current time of the platform (aware, UTC)."""
-    return timezone.now() + offset()
+    """The current time of the platform, in the current tenant's time zone."""
+    return (timezone.now() + offset()).astimezone(zone())
+
+
+def zone() -> tzinfo:
+    """The time zone of the tenant whose schema the connection is in (UTC for the public schema)."""
+    schema = getattr(connection, "schema_name", "") or "public"
+    kept = _zones.get(schema)
+    if kept is not None and kept[1] > time.monotonic():
+        return kept[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT time_zone FROM public.tenancy_tenant WHERE schema_name = %s", [schema])
+        row = cursor.fetchone()
+    found: tzinfo = UTC
+    if row is not None and row[0] not in ("", "UTC"):
+        try:
+            found = zoneinfo.ZoneInfo(row[0])
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            found = UTC  # refused by the model's validation; a hand-edited row falls back
+    _zones[schema] = (found, time.monotonic() + _ZONE_SECONDS)
+    return found
+
+
+def forget_zone(schema_name: str) -> None:
+    """The tenant's time zone changed: read it again (in this process; others within a minute)."""
+    _zones.pop(schema_name, None)
 
 
 def sql_now() -> tuple[str, list[object]]:

@@ -30,7 +30,7 @@ class DomainInline(admin.TabularInline):
 
 
 class TenantAdmin(TenantAdminMixin, admin.ModelAdmin):
-    list_display = ("schema_name", "name", "show_on_landing", "created_at")
+    list_display = ("schema_name", "name", "time_zone", "show_on_landing", "created_at")
     search_fields = ("schema_name", "name")
     inlines = [DomainInline]
 

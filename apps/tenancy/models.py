@@ -1,5 +1,8 @@
 """Tenant and Domain: the only tables of the public schema besides platform operators."""
 
+import zoneinfo
+
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django_tenants.models import DomainMixin, TenantMixin
@@ -10,12 +13,25 @@ schema_name_validator = RegexValidator(
 )
 
 
+def validate_time_zone(name: str) -> None:
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as unknown:
+        raise ValidationError(f"{name!r} is not a time zone (give an IANA name such as Europe/Berlin).") from unknown
+
+
 class Tenant(TenantMixin):
     """An organisation with its own PostgreSQL schema."""
 
     name = models.CharField(max_length=200)
     show_on_landing = models.BooleanField(
         default=False, help_text="Link this tenant from the public landing page (demo tenants)."
+    )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="An IANA zone (Europe/Berlin): timers read cron expressions and dates without a zone in it.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

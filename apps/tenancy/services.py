@@ -14,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django_tenants.utils import get_public_schema_name, schema_context
 
-from apps.tenancy.models import Domain, Tenant, schema_name_validator
+from apps.tenancy.models import Domain, Tenant, schema_name_validator, validate_time_zone
 from apps.tenancy.roles import Role
 
 STAFF_ROLES = {Role.TENANT_ADMIN, Role.OPERATOR}
@@ -53,7 +53,13 @@ def provision_public(domain: str) -> Tenant:
 
 
 def provision_tenant(
-    schema_name: str, name: str, domain: str, users: list[UserSpec], *, show_on_landing: bool = False
+    schema_name: str,
+    name: str,
+    domain: str,
+    users: list[UserSpec],
+    *,
+    show_on_landing: bool = False,
+    time_zone: str | None = None,
 ) -> ProvisionResult:
     """Ensure a tenant with its schema, primary domain, role groups and the given users.
 
@@ -61,11 +67,17 @@ def provision_tenant(
     Existing users keep their passwords; missing ones are created.
     """
     check_schema_name(schema_name)
+    if time_zone is not None:
+        validate_time_zone(time_zone)
     tenant = Tenant.objects.filter(schema_name=schema_name).first()
     tenant_created = tenant is None
     if tenant is None:
         tenant = Tenant(schema_name=schema_name, name=name, show_on_landing=show_on_landing)
+        tenant.time_zone = time_zone or "UTC"
         tenant.save(verbosity=0)  # creates and migrates the schema
+    elif time_zone is not None and tenant.time_zone != time_zone:
+        tenant.time_zone = time_zone
+        tenant.save(update_fields=["time_zone"])
     existing_domain = Domain.objects.filter(domain=domain).first()
     if existing_domain is not None and existing_domain.tenant_id != tenant.pk:
         raise ValidationError(

@@ -1,26 +1,27 @@
 """Reading timer texts: ISO 8601 dates, durations and repeating cycles, and cron expressions.
 
 Deploying checks the texts written in a model with these; the interpreter computes due times
-with them (isodate and croniter read the texts; a date without a zone is UTC).
+with them (isodate and croniter read the texts). Cron expressions and dates without a zone are
+read in the zone of the ``now`` they are given (the tenant's); durations are exact elapsed time.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 
 import isodate
 from croniter import croniter
 
 
-def moment(text: str) -> datetime:
-    """A date-time (or a date, at midnight); without a zone, UTC."""
+def moment(text: str, zone: tzinfo | None = None) -> datetime:
+    """A date-time (or a date, at midnight); without a zone, in ``zone`` (UTC when none)."""
     if "T" in text:
         moment: datetime = isodate.parse_datetime(text)
     else:
         day: date = isodate.parse_date(text)
         moment = datetime(day.year, day.month, day.day)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zone or UTC)
 
 
 @dataclass(frozen=True)
@@ -34,30 +35,32 @@ class Schedule:
     interval: timedelta | isodate.Duration | None = None
     repetitions: int | None = None  # None: for ever
     cron: str | None = None
+    zone: tzinfo = UTC  # where a cron expression and the calendar are read
 
     def after(self, due: datetime, fired: int) -> datetime | None:
         """The next time after the occurrence ``due``, the ``fired``-th; None when there is none."""
         if self.repetitions is not None and fired >= self.repetitions:
             return None
+        due = due.astimezone(self.zone)  # a due time read back from the database is in UTC
         if self.cron is not None:
             return _cron(self.cron, due).get_next(datetime)  # type: ignore[no-any-return]
         if self.interval is not None:
-            later: datetime = due + self.interval
-            return later
+            return later(due, self.interval)
         return None
 
 
 def schedule(timer_type: str | None, text: str, now: datetime) -> Schedule:
     """Read a start timer's text; ``ValueError`` (or an isodate error) when it is not valid."""
     text = text.strip()
+    zone = now.tzinfo or UTC
     if timer_type == "date":
-        return Schedule(moment(text))
+        return Schedule(moment(text, zone), zone=zone)
     if timer_type == "duration":
-        return Schedule(now + isodate.parse_duration(text))
+        return Schedule(later(now, isodate.parse_duration(text)), zone=zone)
     if timer_type != "cycle":
         raise ValueError("no timeDate, timeDuration or timeCycle")
     if not text.startswith("R"):
-        return Schedule(_cron(text, now).get_next(datetime), cron=text)
+        return Schedule(_cron(text, now).get_next(datetime), cron=text, zone=zone)
     parts = text.split("/")
     count = parts[0][1:]
     repetitions = int(count) if count else None
@@ -65,11 +68,20 @@ def schedule(timer_type: str | None, text: str, now: datetime) -> Schedule:
         raise ValueError(f"{parts[0]!r} repeats less than once")
     if len(parts) == 2:
         interval = isodate.parse_duration(parts[1])
-        return Schedule(now + interval, interval, repetitions)
+        return Schedule(later(now, interval), interval, repetitions, zone=zone)
     if len(parts) == 3:
         interval = isodate.parse_duration(parts[2])
-        return Schedule(moment(parts[1]), interval, repetitions)
+        return Schedule(moment(parts[1], zone), interval, repetitions, zone=zone)
     raise ValueError("a repeating cycle is R[n]/duration or R[n]/start/duration")
+
+
+def later(moment: datetime, duration: timedelta | isodate.Duration) -> datetime:
+    """``duration`` after ``moment``: days, hours and less as elapsed time (a day that changes
+    the clocks lasts 23 or 25 hours); months and years on the calendar of ``moment``'s zone."""
+    if isinstance(duration, isodate.Duration):
+        on_the_calendar: datetime = moment + duration
+        return on_the_calendar
+    return (moment.astimezone(UTC) + duration).astimezone(moment.tzinfo)
 
 
 def _cron(text: str, start: datetime) -> croniter:

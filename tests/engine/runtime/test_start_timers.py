@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+from django_tenants.utils import schema_context
 
 from apps.engine import clock
 from apps.engine.bpmn.timer_text import schedule
@@ -14,6 +16,7 @@ from apps.engine.scheduler import tenants_with_due_jobs
 from apps.engine.services import jobs
 from apps.engine.services.deployments import DeploymentRefused, deploy
 from apps.engine.services.instances import start_instance
+from tests.conftest import TenantInfo
 from tests.engine.runtime.harness import MODELS
 
 MODEL = (MODELS / "timer_start.bpmn").read_bytes()
@@ -122,3 +125,49 @@ def test_cycles_dates_and_durations_are_read_as_iso_8601_or_cron(kind: str, text
     in_utc = [moment.astimezone(UTC) for moment in times]
     shown = [moment.strftime(formats[len(expected)]) for moment, expected in zip(in_utc, occurrences, strict=True)]
     assert shown == occurrences
+
+
+def test_a_tenant_s_timers_read_cron_and_dates_without_a_zone_in_its_time_zone(alpha: TenantInfo) -> None:
+    from apps.tenancy.models import Tenant
+
+    with schema_context("public"):
+        tenant = Tenant.objects.get(schema_name=alpha.schema)
+        tenant.time_zone = "Europe/Berlin"
+        tenant.save(update_fields=["time_zone"])
+    with schema_context(alpha.schema):
+        now = clock.now()
+        assert now.utcoffset() in (timedelta(hours=1), timedelta(hours=2))  # CET or CEST
+        (definition,) = deploy(with_cycle("0 9 * * *")).definitions
+        job = Job.objects.get(definition=definition)
+        local = job.due_at.astimezone(ZoneInfo("Europe/Berlin"))
+        assert (local.hour, local.minute) == (9, 0)  # nine in Berlin, not in UTC
+        assert timedelta(0) < job.due_at - now <= timedelta(days=1)
+    with schema_context("public"):
+        tenant.time_zone = "UTC"
+        tenant.save(update_fields=["time_zone"])
+    with schema_context(alpha.schema):
+        assert clock.now().utcoffset() == timedelta(0)
+
+
+def test_cron_follows_the_clock_change_and_a_day_of_hours_is_elapsed_time() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    before = datetime(2026, 3, 28, 10, 0, tzinfo=berlin)  # the clocks go forward on the 29th
+
+    plan = schedule("cycle", "0 9 * * *", before)
+    second = plan.after(plan.first, 1)
+
+    assert (plan.first.isoformat(), second.isoformat() if second else None) == (
+        "2026-03-29T09:00:00+02:00",
+        "2026-03-30T09:00:00+02:00",
+    )
+    assert schedule("duration", "PT24H", before).first.isoformat() == "2026-03-29T11:00:00+02:00"
+    assert schedule("date", "2026-03-30T08:00:00", before).first.isoformat() == "2026-03-30T08:00:00+02:00"
+
+
+def test_the_next_cron_occurrence_is_read_in_the_zone_even_from_a_due_time_stored_in_utc() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    plan = schedule("cycle", "0 9 * * *", datetime(2026, 3, 28, 10, 0, tzinfo=berlin))
+
+    following = plan.after(plan.first.astimezone(UTC), 1)  # as the job row gives it back
+
+    assert following is not None and following.isoformat() == "2026-03-30T09:00:00+02:00"

@@ -28,6 +28,9 @@ class Command(BaseCommand):
             help="environment variable holding the admin password (asked for when unset and interactive)",
         )
         parser.add_argument("--show-on-landing", action="store_true")
+        parser.add_argument(
+            "--time-zone", default=None, help="IANA zone for the tenant's timers, e.g. Europe/Berlin (default: UTC)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         password = os.environ.get(options["admin_password_env"])
@@ -43,6 +46,7 @@ class Command(BaseCommand):
                 options["domain"],
                 [admin],
                 show_on_landing=options["show_on_landing"],
+                time_zone=options["time_zone"],
             )
         except ValidationError as error:
             raise CommandError("; ".join(error.messages)) from error
