@@ -35,6 +35,7 @@ def run_due_jobs() -> int:
 @shared_task(name="apps.engine.tasks.relay_events")
 def relay_events() -> int:
     """Relay the events of the tenant this task was sent for (``services.outbox``); how many."""
+    outbox.clear_wake_mark()  # a commit from now on wakes another relay
     relayed = outbox.relay_all()
     if relayed.deliveries:
         deliver_webhooks.delay()

@@ -43,6 +43,14 @@ OPERATIONS = {
     ("/api/v1/external-tasks/{id}/failure/", "post"),
     ("/api/v1/external-tasks/{id}/extend-lock/", "post"),
     ("/api/v1/external-tasks/{id}/bpmn-error/", "post"),
+    ("/api/v1/webhooks/", "get"),
+    ("/api/v1/webhooks/", "post"),
+    ("/api/v1/webhooks/{id}/", "get"),
+    ("/api/v1/webhooks/{id}/", "put"),
+    ("/api/v1/webhooks/{id}/", "patch"),
+    ("/api/v1/webhooks/{id}/", "delete"),
+    ("/api/v1/webhooks/{id}/deliveries/", "get"),
+    ("/api/v1/webhooks/{id}/deliveries/{delivery_id}/redeliver/", "post"),
 }
 PROBLEM_SCHEMA = {"schema": {"$ref": "#/components/schemas/Problem"}}
 

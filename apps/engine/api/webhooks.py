@@ -136,7 +136,12 @@ class WebhookViewSet(
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(DeliverySerializer(page, many=True).data)
 
-    @extend_schema(request=None, responses=DeliverySerializer, summary="Send a delivery's event again")
+    @extend_schema(
+        request=None,
+        responses=DeliverySerializer,
+        summary="Send a delivery's event again",
+        parameters=[OpenApiParameter("delivery_id", uuid.UUID, OpenApiParameter.PATH)],
+    )
     @action(detail=True, methods=["post"], url_path=r"deliveries/(?P<delivery_id>[^/.]+)/redeliver")
     def redeliver(self, request: Request, pk: str, delivery_id: str) -> Response:
         webhook = self.get_object()

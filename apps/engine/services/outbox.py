@@ -6,10 +6,12 @@ operations outside a step call ``record``. Either way the events commit or roll 
 change, under the instance's lock, so the ids of one instance's events follow the order of its
 changes.
 
-Relaying: after the commit a Celery task ``relay_events`` is woken for the tenant (at most one
-wake-up per tenant every ``WAKE_EVERY`` from one process: a busy tenant's relay finds the events
-of the steps in between); the job scheduler's poll wakes it too for events still waiting, so a
-lost wake-up or a relay that died delays events but never loses them. One relay per tenant runs
+Relaying: after the commit a Celery task ``relay_events`` is woken for the tenant, unless one is
+queued already (a marker in the broker's Redis, set with ``NX`` and cleared by the relay as it
+starts, as the job scheduler does for ``run_due_jobs``): a busy tenant has at most one relay
+waiting, which reads the events of every step committed before it starts. Celery beat's poll
+(``wake_event_relays``) wakes it too for events still waiting, so a lost wake-up or a relay that
+died delays events but never loses them. One relay per tenant runs
 at a time (an advisory lock): it takes the oldest events in id order, publishes them to the
 tenant's channel-layer groups (best effort), adds a delivery row for each webhook that wants
 them (at-least-once, see ``webhooks``), and marks them relayed, all in one transaction.
@@ -17,6 +19,7 @@ them (at-least-once, see ``webhooks``), and marks them relayed, all in one trans
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -28,6 +31,7 @@ from functools import partial
 from hashlib import sha256
 from typing import Any
 
+import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -113,7 +117,10 @@ MESSAGE_LIMIT = 2000  # characters of an incident's message an event carries
 
 RELAY_BATCH = 200
 RELAY_SECONDS = 2.0
-WAKE_EVERY = 0.1  # seconds: one process wakes a tenant's relay at most this often
+# How long the "a relay is queued" marker of a tenant lives at most: it is cleared when the
+# relay starts, and only matters when a message was lost with its marker set; the poll
+# wakes the relay meanwhile.
+WAKE_MARK_SECONDS = 30
 _LOCK_CLASS = 0x4F42  # the first key of the relay's advisory lock ("OB"); the second is the schema's hash
 _GROUP_LIMIT = 99  # channels refuses group names of 100 characters or more
 _OUTBOX = OutboxEvent._meta.db_table
@@ -291,20 +298,39 @@ def record(instance: ProcessInstance, events: Sequence[Event], *, now: datetime)
 
 # --- Waking the relay.
 
-_last_wake: dict[str, float] = {}
-
 
 def wake_relay_after_commit() -> None:
-    """Send ``relay_events`` for the current tenant once the transaction commits (see the module)."""
+    """Wake the current tenant's relay once the transaction commits, unless a wake-up of it is
+    queued already (see the module)."""
     transaction.on_commit(partial(_wake, connection.schema_name))
 
 
+@functools.cache
+def _broker() -> redis.Redis:
+    """The broker's Redis: the markers live and vanish with the queue they describe."""
+    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5, socket_connect_timeout=5)
+
+
+def _wake_mark(schema: str) -> str:
+    return f"{settings.REDIS_NAMESPACE}:outbox:woken:{schema}"
+
+
 def _wake(schema: str) -> None:
-    moment = time.monotonic()
-    if moment - _last_wake.get(schema, -WAKE_EVERY) < WAKE_EVERY:
-        return
-    _last_wake[schema] = moment
-    send_for(schema, "relay_events")
+    try:
+        if not _broker().set(_wake_mark(schema), 1, nx=True, ex=WAKE_MARK_SECONDS):
+            return  # a relay is queued and has not started: it will read this commit's events
+    except RedisError as error:  # send it anyway: an extra relay finds nothing and returns
+        logger.warning("could not mark the wake-up of the event relay of %s: %s", schema, error)
+    if not send_for(schema, "relay_events"):
+        clear_wake_mark(schema)  # nothing was queued: the next commit or the poll sends it
+
+
+def clear_wake_mark(schema: str | None = None) -> None:
+    """The relay of ``schema`` (the current tenant's) starts: a commit from now on wakes another."""
+    try:
+        _broker().delete(_wake_mark(schema or connection.schema_name))
+    except RedisError as error:  # the marker expires on its own; the poll wakes the relay meanwhile
+        logger.warning("could not clear the wake-up marker of the event relay: %s", error)
 
 
 def send_after_commit(task_name: str) -> None:
@@ -312,9 +338,10 @@ def send_after_commit(task_name: str) -> None:
     transaction.on_commit(partial(send_for, connection.schema_name, task_name))
 
 
-def send_for(schema: str, task_name: str) -> None:
+def send_for(schema: str, task_name: str) -> bool:
     """Send the engine's task ``task_name`` (``relay_events``, ``deliver_webhooks``) for ``schema``;
-    a broker that is away is logged: the poll (``wake_pending_tenants``) finds the work."""
+    whether it was sent. A broker that is away is logged: the poll (``wake_pending_tenants``)
+    finds the work."""
     from apps.engine import tasks
 
     try:
@@ -322,6 +349,8 @@ def send_for(schema: str, task_name: str) -> None:
             getattr(tasks, task_name).delay()
     except (KombuError, RedisError, OSError) as error:
         logger.warning("could not send %s for %s: %s", task_name, schema, error)
+        return False
+    return True
 
 
 # --- Relaying.
