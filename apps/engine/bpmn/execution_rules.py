@@ -56,10 +56,7 @@ def check_support(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
     for node in scope.nodes.values():
         support = node_support(node, in_event_subprocess=in_event_subprocess)
         if support is Support.NOT_YET:
-            message = (
-                f"The {describe_node(node)} '{node.id}' is not executable yet: compensation event "
-                "subprocesses come in a later release."
-            )
+            message = f"The {describe_node(node)} '{node.id}' is not executable yet; it comes in a later release."
             yield error("unsupported-element", message, node.id, node.line)
         elif support is Support.UNSUPPORTED:
             message = f"The {describe_node(node)} '{node.id}' is not supported by this engine."
@@ -242,7 +239,14 @@ def check_compensation(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
     for node in scope.nodes.values():
         definitions = getattr(node, "event_definitions", ())
         compensate = next((item for item in definitions if isinstance(item, CompensateEventDefinition)), None)
-        if isinstance(node, BoundaryEvent) and compensate is not None:
+        if isinstance(node, StartEvent) and compensate is not None:
+            if check.process.scope_of.get(scope.id) == check.process.id:
+                message = (
+                    f"The compensation start event '{node.id}' is in an event subprocess of the process; only a "
+                    "subprocess is compensated as a whole."
+                )
+                yield error("compensation-event-subprocess-invalid", message, node.id, node.line)
+        elif isinstance(node, BoundaryEvent) and compensate is not None:
             handler = scope.nodes.get(associations.get(node.id) or "")
             if not (isinstance(handler, Activity) and handler.is_for_compensation):
                 message = (

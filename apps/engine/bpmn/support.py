@@ -89,7 +89,7 @@ EVENT_DEFINITION_SUPPORT: Mapping[type[EventDefinition], Support] = {
     SignalEventDefinition: Support.UNSUPPORTED,
     ErrorEventDefinition: Support.UNSUPPORTED,
     EscalationEventDefinition: Support.EXECUTABLE,  # throw, end and boundary events; not a start event
-    CompensateEventDefinition: Support.NOT_YET,  # a compensation event subprocess
+    CompensateEventDefinition: Support.UNSUPPORTED,
     ConditionalEventDefinition: Support.UNSUPPORTED,
     LinkEventDefinition: Support.UNSUPPORTED,
     CancelEventDefinition: Support.UNSUPPORTED,
@@ -110,7 +110,7 @@ EVENT_SUBPROCESS_START_SUPPORT: Mapping[type[EventDefinition], tuple[Support, Su
     ErrorEventDefinition: (Support.EXECUTABLE, Support.UNSUPPORTED),  # an error always interrupts
     EscalationEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
     ConditionalEventDefinition: (Support.EXECUTABLE, Support.EXECUTABLE),
-    CompensateEventDefinition: (Support.NOT_YET, Support.UNSUPPORTED),
+    CompensateEventDefinition: (Support.EXECUTABLE, Support.UNSUPPORTED),  # compensation always interrupts
 }
 
 

@@ -4,7 +4,9 @@ An activity with a compensation boundary event (its handler: the activity with
 ``isForCompensation`` the boundary event's association points to) becomes *compensable* when
 it completes: a COMPENSABLE token stays at it in its scope, keeping nothing open. A subprocess
 that completes with compensable activities inside becomes compensable too, holding them (its
-own handler, when it has one, undoes it as a whole instead).
+own handler, when it has one, undoes it as a whole instead: a compensation boundary event's
+handler, or its compensation event subprocess, which runs inside it and may compensate what it
+holds with a compensation throw of its own).
 
 A compensation throw event (intermediate or end) compensates the completed activities of its
 scope (of the scope around, when thrown from an event subprocess), or only the one its
@@ -35,7 +37,8 @@ COMPENSATION = "compensation"  # the wait of a thrower while handlers run
 def remember(run: Run, token: Token, node: spec.FlowNode) -> None:
     """``token`` completed ``node``: keep it compensable when it can be undone."""
     inner = [held for held in run.tokens.values() if held.scope_id == token.id and held.state is TokenState.COMPENSABLE]
-    if node.id not in run.process.compensation_handlers and not inner:
+    undoable = node.id in run.process.compensation_handlers or node.id in run.process.compensation_starts
+    if not undoable and not inner:
         return
     if isinstance(node, spec.Activity) and isinstance(node.loop, spec.MultiInstance) and "instance" not in token.data:
         return  # a multi-instance body: each instance was kept as it completed
@@ -81,7 +84,9 @@ def enter_cancel_end(run: Run, token: Token, node: spec.EndEvent) -> None:
 
 
 def handler_done(run: Run, handler: Token) -> None:
-    """A compensation handler ended: its activity is undone; the next handler runs, or the thrower goes on."""
+    """A compensation handler ended: its activity is undone (with what it held); the next handler
+    runs, or the thrower goes on."""
+    run.remove_scope_contents(handler.data["compensates"])
     run.tokens.pop(handler.data["compensates"], None)
     thrower = run.tokens.get(handler.data["thrower"])
     if thrower is not None:
@@ -113,13 +118,18 @@ def _next(run: Run, thrower: Token) -> None:
         if kept is None:
             continue
         handler_id = run.process.compensation_handlers.get(kept.element_id)
-        if handler_id is None:  # a subprocess without a handler of its own: undo what it holds
+        start_id = run.process.compensation_starts.get(kept.element_id)
+        if handler_id is not None:
+            handler = Token(run.new_id(), handler_id, kept.scope_id, TokenState.WAITING)
+        elif start_id is not None:  # the subprocess's compensation event subprocess, run inside it
+            handler = Token(run.new_id(), run.process.spec.scope_of[start_id], kept.id, TokenState.WAITING)
+            handler.data["start_event"] = start_id
+        else:  # a subprocess without a handler of its own: undo what it holds
             waiting[0:0] = _compensables(run, kept.id, None)
             del run.tokens[kept.id]
             continue
-        handler = Token(run.new_id(), handler_id, kept.scope_id, TokenState.WAITING)
         handler.data.update(compensates=kept.id, thrower=thrower.id)
-        run.arrive(handler, handler_id)
+        run.arrive(handler, handler.element_id)
         return
     thrower.data.pop("compensating")
     thrower.data.pop("wait", None)

@@ -71,20 +71,6 @@ class CompiledProcess:
             for node_id, node in self.nodes.items()
         }
         self.reaches = lru_cache(maxsize=4096)(self._reaches)
-        # The compensation handler of each activity that has one: the activity with
-        # ``isForCompensation`` its compensation boundary event's association points to.
-        associations = {artifact.source: artifact.target for artifact in process.artifacts if artifact.source}
-        self.compensation_handlers: dict[str, str] = {}
-        for node in self.nodes.values():
-            compensates = isinstance(node, spec.BoundaryEvent) and any(
-                isinstance(definition, spec.CompensateEventDefinition) for definition in node.event_definitions
-            )
-            handler = associations.get(node.id) if compensates else None
-            if handler is not None and handler in self.nodes:
-                self.compensation_handlers[cast("spec.BoundaryEvent", node).attached_to] = handler
-        self.has_compensation = bool(self.compensation_handlers) or any(
-            isinstance(node, spec.SubProcess) and node.tag == "transaction" for node in self.nodes.values()
-        )
         # Whether any event waits for a condition (``conditions``): most processes skip the checks.
         self.has_conditions = any(
             isinstance(definition, spec.ConditionalEventDefinition)
@@ -103,6 +89,28 @@ class CompiledProcess:
             )
             if starts:
                 self._event_starts[None if scope.id == process.id else scope.id] = starts
+        # The compensation handler of each activity that has one: the activity with
+        # ``isForCompensation`` its compensation boundary event's association points to.
+        associations = {artifact.source: artifact.target for artifact in process.artifacts if artifact.source}
+        self.compensation_handlers: dict[str, str] = {}
+        for node in self.nodes.values():
+            compensates = isinstance(node, spec.BoundaryEvent) and any(
+                isinstance(definition, spec.CompensateEventDefinition) for definition in node.event_definitions
+            )
+            handler = associations.get(node.id) if compensates else None
+            if handler is not None and handler in self.nodes:
+                self.compensation_handlers[cast("spec.BoundaryEvent", node).attached_to] = handler
+        # The start event of each subprocess's compensation event subprocess, by subprocess id.
+        self.compensation_starts: dict[str, str] = {}
+        for scope_id in process.scopes:
+            for start in self.event_starts(scope_id):
+                if any(isinstance(item, spec.CompensateEventDefinition) for item in start.event_definitions):
+                    self.compensation_starts[scope_id] = start.id
+        self.has_compensation = (
+            bool(self.compensation_handlers)
+            or bool(self.compensation_starts)
+            or any(isinstance(node, spec.SubProcess) and node.tag == "transaction" for node in self.nodes.values())
+        )
 
     @classmethod
     def from_file(

@@ -60,6 +60,7 @@ EVENT_BEHAVIOURS: dict[tuple[type[spec.Event], type[spec.EventDefinition]], Beha
     (spec.StartEvent, spec.ErrorEventDefinition): events.enter_pass_through_event,  # of an event subprocess
     (spec.StartEvent, spec.EscalationEventDefinition): events.enter_pass_through_event,
     (spec.StartEvent, spec.ConditionalEventDefinition): events.enter_pass_through_event,
+    (spec.StartEvent, spec.CompensateEventDefinition): events.enter_pass_through_event,
     (spec.IntermediateCatchEvent, spec.TimerEventDefinition): events.enter_timer_catch,
     (spec.IntermediateCatchEvent, spec.MessageEventDefinition): messages.enter_message_catch,
     (spec.IntermediateCatchEvent, spec.SignalEventDefinition): signals.enter_signal_catch,

@@ -244,6 +244,7 @@ def test_event_subprocesses_conditions_compensation_and_cancel_events_are_checke
     assert sorted((problem.code, problem.element_id) for problem in problems if problem.severity == "error") == [
         ("cancel-boundary-missing", "deal"),
         ("cancel-outside-transaction", "stop"),
+        ("compensation-event-subprocess-invalid", "compensated"),
         ("compensation-handler-missing", "undo_pay"),
         ("condition-missing", "wait"),
         ("event-subprocess-start-invalid", "on_anything"),

@@ -67,3 +67,24 @@ def test_compensating_a_completed_transaction_undoes_what_it_did_inside(instance
     assert step.visited == ["confirmed", "after", "undo_all", "refund", "release", "end_undone"]
     assert step.outcome is Outcome.COMPLETED
     assert instance.snapshot.variables["log"] == ["reserved", "charged", "refunded", "released"]
+
+
+def test_a_completed_subprocess_is_undone_by_its_compensation_event_subprocess_run_inside_it(
+    instance_of: InstanceOf,
+) -> None:
+    instance = instance_of("compensation_subprocess")
+
+    step = instance.start(log=[])
+
+    assert step.visited[5:] == [
+        "undo",
+        "undo_trip",  # inside the completed trip
+        "trip_compensated",
+        "tell_traveller",
+        "undo_inside",  # compensates what the trip did
+        "return_car",
+        "undo_trip_end",
+        "end",
+    ]
+    assert step.outcome is Outcome.COMPLETED
+    assert instance.snapshot.variables["log"] == ["booked car", "trip undone", "returned car"]
