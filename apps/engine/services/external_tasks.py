@@ -67,7 +67,14 @@ def _attach_variables(tasks: list[ExternalTask]) -> None:
 
 
 def _locked_by(task_id: uuid.UUID, worker_id: str) -> ExternalTask:
-    """Caller holds a transaction. The task, locked for update, if ``worker_id`` holds its lock."""
+    """Caller holds a transaction. The task, locked for update, if ``worker_id`` holds its lock.
+
+    Its instance is locked first, the order every trigger keeps (a trigger deletes the task rows
+    of the tokens it moves under the instance's lock): locking the task first could deadlock
+    with a boundary timer or an operator acting on the same instance."""
+    instance_id = ExternalTask.objects.filter(id=task_id).values_list("instance_id", flat=True).first()
+    if instance_id is not None:
+        lock_instance(instance_id)
     task = ExternalTask.objects.select_for_update().get(id=task_id)
     if task.worker_id != worker_id or task.locked_until is None or task.locked_until <= clock.now():
         raise ExternalTaskError(f"The external task {task_id} is not locked by worker {worker_id!r}.")

@@ -17,9 +17,17 @@ from django.db import connection, transaction
 from django_tenants.utils import schema_context
 
 from apps.engine import clock
-from apps.engine.models import ActivityInstance, Deployment, Job, ProcessDefinition, ProcessInstance, Token
+from apps.engine.models import (
+    ActivityInstance,
+    Deployment,
+    ExternalTask,
+    Job,
+    ProcessDefinition,
+    ProcessInstance,
+    Token,
+)
 from apps.engine.runtime import TriggerRejected
-from apps.engine.services import jobs
+from apps.engine.services import external_tasks, jobs
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import InstanceNotActive, complete_wait, latest_definition, start_instance
 from apps.engine.services.operations import TransitionRefused, cancel_instance
@@ -266,3 +274,42 @@ def test_a_boundary_timer_and_the_task_s_completion_racing_let_exactly_one_path_
         assert outcomes == ["completed", jobs.Ran.GONE]  # the timer found its task done
     else:
         assert outcomes == ["rejected", jobs.Ran.APPLIED]  # the completion found its task cancelled
+
+
+def test_a_worker_completing_its_task_while_an_operator_cancels_the_instance_never_deadlocks(
+    platform: Platform,
+) -> None:
+    # The worker locks the instance before its task row, as every trigger does; locking the task
+    # first would deadlock with a cancellation that deletes the task under the instance's lock.
+    schema = platform.alpha.schema
+    in_threads(schema, lambda: deploy((MODELS / "external_wait.bpmn").read_bytes()))
+
+    def fetched() -> tuple[ProcessInstance, uuid.UUID]:
+        instance = start_instance(latest_definition("external_wait"), {})
+        (task,) = external_tasks.fetch_and_lock("racer", [external_tasks.TopicRequest("race-charge", 60_000)], 1)
+        return instance, task.id
+
+    def complete(task_id: uuid.UUID) -> str:
+        try:
+            external_tasks.complete_external_task(task_id, "racer", {"charged": True})
+        except (ExternalTask.DoesNotExist, InstanceNotActive):
+            return "refused"
+        return "completed"
+
+    def cancel(instance: ProcessInstance) -> str:
+        try:
+            cancel_instance(instance.id, actor="operator")
+        except TransitionRefused:
+            return "refused"
+        return "cancelled"
+
+    def race() -> tuple[list[str], str]:
+        instance, task_id = in_threads(schema, fetched)[0]
+        outcomes = in_threads(schema, lambda: complete(task_id), lambda: cancel(instance))
+        return outcomes, in_threads(schema, lambda: ProcessInstance.objects.get(id=instance.id).state)[0]
+
+    try:
+        for _ in range(10):  # a deadlock would raise out of a thread
+            assert race() in ((["completed", "refused"], "completed"), (["refused", "cancelled"], "cancelled"))
+    finally:
+        in_threads(schema, lambda: drop_processes("external_wait"))
