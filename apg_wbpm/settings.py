@@ -263,6 +263,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 # How a failing job is tried again when its element names no failedJobRetryTimeCycle
 # ("R3/PT5M"); empty: 3 attempts, waiting 10 s, 20 s between them.
 APG_JOB_RETRY_CYCLE = env.str("APG_JOB_RETRY_CYCLE", "")
+# How many due jobs a worker claims at once, and how long one run_due_jobs task goes on
+# claiming before it hands the worker back to the other tenants' wake-ups.
+APG_JOB_BATCH = env.int("APG_JOB_BATCH", 50)
+APG_JOB_TASK_MILLISECONDS = env.int("APG_JOB_TASK_MILLISECONDS", 2000)
 # Events out (docs/engine.md, "Events out"): how long relayed events and ended deliveries are
 # kept, and how webhooks are sent and retried.
 APG_EVENTS_RETENTION_HOURS = env.int("APG_EVENTS_RETENTION_HOURS", 7 * 24)

@@ -7,27 +7,31 @@ import socket
 import time
 
 from celery import shared_task
+from django.conf import settings
+from django.db import connection
 
+from apps.engine import scheduler
 from apps.engine.services import jobs, outbox, webhooks
-
-# Jobs claimed at once, and how long one task goes on claiming (the jobs its own steps make,
-# a chain of async continuations, come in the next batch) before it hands the worker back: a
-# tenant with more due then goes to the back of the queue (the task sends itself again), so
-# other tenants' wake-ups are served in between.
-JOB_BATCH = 50
-TASK_SECONDS = 2.0
 
 
 @shared_task(name="apps.engine.tasks.run_due_jobs")
 def run_due_jobs() -> int:
-    """Run the due jobs of the tenant this task was sent for, batch after batch; how many it claimed."""
+    """Run the due jobs of the tenant this task was sent for, batch after batch; how many it claimed.
+
+    It claims ``APG_JOB_BATCH`` jobs at a time (the jobs its own steps make, a chain of async
+    continuations, come in the next batch) for up to ``APG_JOB_TASK_MILLISECONDS``, then hands the
+    worker back: a tenant with more due wakes itself again, behind the wake-ups of the other
+    tenants in the queue (at most one per tenant: see ``apps.engine.scheduler``).
+    """
+    schema = connection.schema_name
+    scheduler.clear_wake_mark(schema)  # this wake-up left the queue; another may queue behind the others
     owner = f"{socket.gethostname()}:{os.getpid()}"
-    deadline = time.monotonic() + TASK_SECONDS
+    deadline = time.monotonic() + settings.APG_JOB_TASK_MILLISECONDS / 1000
     total = 0
-    while claimed := jobs.run_due_jobs(owner, JOB_BATCH):
+    while claimed := jobs.run_due_jobs(owner, settings.APG_JOB_BATCH):
         total += claimed
-        if time.monotonic() > deadline:
-            run_due_jobs.delay()  # sent for the same tenant: the schema travels with the message
+        if time.monotonic() >= deadline:
+            scheduler.wake_tenant(schema)  # unless a wake-up of the tenant is queued already
             break
     return total
 

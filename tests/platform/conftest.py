@@ -37,10 +37,12 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
 
-def start_worker(log_path: Path) -> Worker:
+def start_worker(log_path: Path, name: str = "solo", **env: str) -> Worker:
+    """A solo worker consuming the default queue and a queue of its own (``<namespace>.<name>``);
+    ``env`` is added to its environment (another Redis, other settings)."""
     namespace = settings.REDIS_NAMESPACE
-    queue = f"{namespace}.solo"
-    hostname = f"solo@{namespace}"
+    queue = f"{namespace}.{name}"
+    hostname = f"{name}@{namespace}"
     argv = [
         sys.executable,
         "-m",
@@ -61,7 +63,7 @@ def start_worker(log_path: Path) -> Worker:
         "--without-gossip",
         "--without-mingle",
     ]
-    process = spawn(argv, log_path, process_env())
+    process = spawn(argv, log_path, process_env(**env))
     return Worker(hostname=hostname, queue=queue, process=process, log_path=log_path)
 
 

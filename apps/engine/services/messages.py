@@ -100,9 +100,8 @@ def _buffer(
     time_to_live: timedelta,
     actor: str,
 ) -> Correlation:
-    now = clock.now()
-    BufferedMessage.objects.filter(expires_at__lte=now).delete()  # those no wait took in time
-    until = now + time_to_live
+    remove_expired_messages()
+    until = clock.now() + time_to_live
     BufferedMessage.objects.create(
         name=name,
         correlation_key=correlation_key or "",
@@ -112,6 +111,13 @@ def _buffer(
         expires_at=until,
     )
     return Correlation(buffered_until=until.isoformat())
+
+
+def remove_expired_messages() -> int:
+    """Delete the buffered messages no wait took before their time to live ran out; how many.
+    The scheduler calls it for every tenant now and then; buffering a message calls it too."""
+    deleted, _ = BufferedMessage.objects.filter(expires_at__lte=clock.now()).delete()
+    return deleted
 
 
 def deliver_buffered(instance: ProcessInstance, step: Step, *, actor: str) -> None:

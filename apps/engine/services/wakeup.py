@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from django.db import transaction
+from django.db import connection, transaction
 from kombu.exceptions import KombuError
 from redis.exceptions import RedisError
 
@@ -32,15 +32,15 @@ def running_jobs() -> Iterator[None]:
 
 
 def wake_after_commit() -> None:
-    """Send ``run_due_jobs`` for the current tenant once the transaction commits."""
+    """Wake a worker for the current tenant once the transaction commits (see ``apps.engine.scheduler``)."""
     if not _running_jobs.get():
         transaction.on_commit(_wake)
 
 
 def _wake() -> None:
-    from apps.engine.tasks import run_due_jobs
+    from apps.engine.scheduler import wake_tenant
 
     try:
-        run_due_jobs.delay()
+        wake_tenant(connection.schema_name)  # unless a wake-up of the tenant is queued already
     except (KombuError, RedisError, OSError) as error:  # the broker away: the scheduler's poll still finds the job
         logger.warning("could not wake a worker for due jobs: %s", error)
