@@ -6,6 +6,7 @@ from apps.engine.runtime.errors import TriggerRejected
 from apps.engine.runtime.interpreter import (
     complete,
     continue_job,
+    deliver,
     escalate_from_call,
     fire_boundary,
     fire_gateway_event,
@@ -32,6 +33,7 @@ __all__ = [
     "apply_step",
     "complete",
     "continue_job",
+    "deliver",
     "escalate_from_call",
     "fire_boundary",
     "fire_gateway_event",

@@ -489,6 +489,30 @@ def throw_error(
     return run.settle()
 
 
+def deliver(
+    process: CompiledProcess,
+    snapshot: Snapshot,
+    token_id: str,
+    element_id: str,
+    subscription: str,
+    variables: Mapping[str, Any],
+    *,
+    expected_wait: str,
+    now: datetime,
+    new_id: Callable[[], str],
+    handlers: Mapping[str, ServiceHandler] | None = None,
+) -> Step:
+    """The message or signal a subscription of ``token_id`` waited for came, with ``variables``:
+    complete the token's wait (``subscription`` "wait", of kind ``expected_wait``), fire the
+    boundary event or event subprocess ``element_id`` ("boundary"), or the event after the
+    token's event-based gateway ("gateway")."""
+    common: dict[str, Any] = {"now": now, "new_id": new_id, "handlers": handlers}
+    if subscription == "wait":
+        return complete(process, snapshot, token_id, variables, expected_wait=expected_wait, **common)
+    fire = fire_boundary if subscription == "boundary" else fire_gateway_event
+    return fire(process, snapshot, token_id, element_id, variables=variables, **common)
+
+
 def escalate_from_call(
     process: CompiledProcess,
     snapshot: Snapshot,

@@ -175,34 +175,22 @@ def _deliver_signal(job: Job, instance: ProcessInstance, now: datetime) -> runti
     subscription = SignalSubscription.objects.filter(token_id=job.token_id, element_id=job.element_id).first()
     if subscription is None:
         return None
-    process, snapshot = compiled_process(instance.definition), load_snapshot(instance)
-    variables = job.payload.get("variables") or {}
-    handlers = registered_handlers()
-    if subscription.kind == "boundary":
-        step = runtime.fire_boundary(
-            process,
-            snapshot,
-            str(job.token_id),
-            job.element_id,
-            now=now,
-            new_id=new_text_id,
-            handlers=handlers,
-            variables=variables,
-        )
-        if not stays_subscribed(process.nodes[job.element_id]):
-            subscription.delete()
-        return step
-    subscription.delete()
-    return runtime.complete(
+    process = compiled_process(instance.definition)
+    step = runtime.deliver(
         process,
-        snapshot,
+        load_snapshot(instance),
         str(job.token_id),
-        variables,
+        job.element_id,
+        subscription.kind,
+        job.payload.get("variables") or {},
+        expected_wait="signal",
         now=now,
         new_id=new_text_id,
-        expected_wait="signal",
-        handlers=handlers,
+        handlers=registered_handlers(),
     )
+    if subscription.kind == "wait" or not stays_subscribed(process.nodes[job.element_id]):
+        subscription.delete()
+    return step
 
 
 def _start_by_timer(claimed: Claimed) -> Ran:

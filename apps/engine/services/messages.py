@@ -33,7 +33,7 @@ from apps.engine.runtime import Step, TriggerRejected
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE, stays_subscribed
 from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE
 from apps.engine.services.compiled import compiled_process
-from apps.engine.services.instances import InstanceNotActive, complete_wait, start_instance
+from apps.engine.services.instances import InstanceNotActive, start_instance
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
 
@@ -199,34 +199,25 @@ def _trigger(subscription: MessageSubscription, variables: Mapping[str, Any], ac
     """The message of ``subscription`` came: complete the wait, fire the boundary event, or the
     event-based gateway's event, under the instance's lock. A non-interrupting boundary event
     stays subscribed for the next message; every other subscription is used up."""
-    if subscription.kind == "wait":
-        complete_wait(
-            subscription.instance_id,  # type: ignore[arg-type]
-            str(subscription.token_id),
-            variables,
-            actor=actor,
-            expected_wait="message",
-        )
-        subscription.delete()
-        return
     instance = lock_instance(subscription.instance_id)  # type: ignore[arg-type]
     if instance.state != InstanceState.ACTIVE:
         raise InstanceNotActive(f"The instance is {instance.state}.")
     process = compiled_process(instance.definition)
     now = clock.now()
-    fire = runtime.fire_boundary if subscription.kind == "boundary" else runtime.fire_gateway_event
-    step = fire(
+    step = runtime.deliver(
         process,
         load_snapshot(instance),
         str(subscription.token_id),
         subscription.element_id,
+        subscription.kind,
+        variables,
+        expected_wait="message",
         now=now,
         new_id=new_text_id,
         handlers=registered_handlers(),
-        variables=variables,
     )
     write_step(instance, step, now=now, actor=actor)
-    if not stays_subscribed(process.nodes[subscription.element_id]):
+    if subscription.kind == "wait" or not stays_subscribed(process.nodes[subscription.element_id]):
         MessageSubscription.objects.filter(id=subscription.id).delete()
 
 
