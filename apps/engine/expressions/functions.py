@@ -206,6 +206,138 @@ def _duration(context: EvaluationContext, value: Any) -> Duration:
     return parse_duration(_text("duration", value))
 
 
+def _list(function: str, value: Any) -> list[Any]:
+    if type(value) is not list:
+        raise EvaluationError(f"{function}() needs a list, not {type_name(value)}")
+    items: list[Any] = value
+    return items
+
+
+def _bounded_text(context: EvaluationContext, text: str) -> str:
+    if len(text) > context.limits.max_text_length:
+        raise EvaluationError(f"Text longer than {context.limits.max_text_length} characters")
+    return text
+
+
+def _bounded_list(context: EvaluationContext, items: list[Any]) -> list[Any]:
+    context.charge(len(items))
+    if len(items) > context.limits.max_list_length:
+        raise EvaluationError(f"List longer than {context.limits.max_list_length} items")
+    return items
+
+
+def _string_join(
+    context: EvaluationContext, items: Any, delimiter: Any = "", prefix: Any = "", suffix: Any = ""
+) -> str:
+    """FEEL's ``string join``: the texts of the list (nulls left out) between the delimiter."""
+    texts = [_text("string join", item) for item in _list("string join", items) if item is not None]
+    context.charge(len(texts))
+    separator = _text("string join", delimiter if delimiter is not None else "")
+    joined = _text("string join", prefix) + separator.join(texts) + _text("string join", suffix)
+    return _bounded_text(context, joined)
+
+
+def _substring(context: EvaluationContext, text: Any, start: Any, length: Any = None) -> str:
+    """FEEL's ``substring``: from the 1-based ``start`` (from the end when negative)."""
+    value = _text("substring", text)
+    if type(start) is not int or start == 0 or (length is not None and (type(length) is not int or length < 0)):
+        raise EvaluationError("substring(text, start, length) needs a start position other than 0 and a length")
+    begin = start - 1 if start > 0 else max(len(value) + start, 0)
+    return value[begin:] if length is None else value[begin : begin + length]
+
+
+def _substring_before(context: EvaluationContext, text: Any, match: Any) -> str:
+    value, found = _text("substring before", text), _text("substring before", match)
+    return value.split(found, 1)[0] if found in value else ""
+
+
+def _substring_after(context: EvaluationContext, text: Any, match: Any) -> str:
+    value, found = _text("substring after", text), _text("substring after", match)
+    return value.split(found, 1)[1] if found in value else ""
+
+
+def _index_of(context: EvaluationContext, items: Any, match: Any) -> list[int]:
+    values = _list("index of", items)
+    context.charge(len(values))
+    return [position for position, item in enumerate(values, 1) if operators.equal(item, match, context)]
+
+
+def _distinct_values(context: EvaluationContext, items: Any) -> list[Any]:
+    kept: list[Any] = []
+    for item in _list("distinct values", items):
+        context.charge(len(kept) + 1)
+        if not any(operators.equal(item, seen, context) for seen in kept):
+            kept.append(item)
+    return kept
+
+
+def _append(context: EvaluationContext, items: Any, *more: Any) -> list[Any]:
+    return _bounded_list(context, [*_list("append", items), *more])
+
+
+def _concatenate(context: EvaluationContext, *lists: Any) -> list[Any]:
+    return _bounded_list(context, [item for items in lists for item in _list("concatenate", items)])
+
+
+def _reverse(context: EvaluationContext, items: Any) -> list[Any]:
+    return _bounded_list(context, list(reversed(_list("reverse", items))))
+
+
+def _flatten(context: EvaluationContext, items: Any) -> list[Any]:
+    flat: list[Any] = []
+
+    def walk(values: list[Any], depth: int) -> None:
+        if depth > context.limits.max_value_depth:
+            raise EvaluationError(f"Lists nested deeper than {context.limits.max_value_depth}")
+        for value in values:
+            if type(value) is list:
+                walk(value, depth + 1)
+            else:
+                flat.append(value)
+                context.charge(1)
+
+    walk(_list("flatten", items), 1)
+    return _bounded_list(context, flat)
+
+
+def _sublist(context: EvaluationContext, items: Any, start: Any, length: Any = None) -> list[Any]:
+    values = _list("sublist", items)
+    if type(start) is not int or start == 0 or (length is not None and (type(length) is not int or length < 0)):
+        raise EvaluationError("sublist(list, start, length) needs a start position other than 0 and a length")
+    begin = start - 1 if start > 0 else max(len(values) + start, 0)
+    return _bounded_list(context, values[begin:] if length is None else values[begin : begin + length])
+
+
+def _all(context: EvaluationContext, *arguments: Any) -> bool | None:
+    """FEEL's ``all``: true when every item is true, false when one is false, else null."""
+    items = _items("all", context, arguments)
+    if any(item is False for item in items):
+        return False
+    return True if all(item is True for item in items) else None
+
+
+def _any(context: EvaluationContext, *arguments: Any) -> bool | None:
+    """FEEL's ``any``: true when one item is true, false when every item is false, else null."""
+    items = _items("any", context, arguments)
+    if any(item is True for item in items):
+        return True
+    return False if all(item is False for item in items) else None
+
+
+def _mean(context: EvaluationContext, *arguments: Any) -> int | float | None:
+    items = _items("mean", context, arguments)
+    if not items:
+        return None
+    mean: int | float = operators.divide(_sum(context, items), len(items), context)
+    return mean
+
+
+def _get_value(context: EvaluationContext, entries: Any, key: Any) -> Any:
+    if type(entries) is not dict:
+        raise EvaluationError(f"get value() needs an object, not {type_name(entries)}")
+    return entries.get(_text("get value", key))
+
+
 _ROWS = (
     Function("contains", _contains, 2, 2, "contains(text or list, item)"),
     Function("startsWith", _starts_with, 2, 2, "startsWith(text, prefix)"),
@@ -244,6 +376,21 @@ _ROWS = (
     Function("is empty", _is_empty, 1, 1, "is empty(list)"),
     Function("date and time", _date, 1, 1, "date and time(text)"),
     Function("round half up", _round, 1, 2, "round half up(number, digits)"),
+    Function("string join", _string_join, 1, 4, "string join(list, delimiter, prefix, suffix)"),
+    Function("substring", _substring, 2, 3, "substring(text, start, length)"),
+    Function("substring before", _substring_before, 2, 2, "substring before(text, match)"),
+    Function("substring after", _substring_after, 2, 2, "substring after(text, match)"),
+    Function("index of", _index_of, 2, 2, "index of(list, match)"),
+    Function("distinct values", _distinct_values, 1, 1, "distinct values(list)"),
+    Function("append", _append, 1, None, "append(list, item, ...)"),
+    Function("concatenate", _concatenate, 1, None, "concatenate(list, list, ...)"),
+    Function("reverse", _reverse, 1, 1, "reverse(list)"),
+    Function("flatten", _flatten, 1, 1, "flatten(list)"),
+    Function("sublist", _sublist, 2, 3, "sublist(list, start, length)"),
+    Function("all", _all, 1, None, "all(list) or all(a, b, ...)"),
+    Function("any", _any, 1, None, "any(list) or any(a, b, ...)"),
+    Function("mean", _mean, 1, None, "mean(list) or mean(a, b, ...)"),
+    Function("get value", _get_value, 2, 2, "get value(object, key)"),
 )
 
 FUNCTIONS: Mapping[str, Function] = {row.name: row for row in _ROWS}
