@@ -1,7 +1,7 @@
 """The event outbox: what happened to instances, written with the change, relayed after the commit.
 
 Writing: every step adds its events to the round trip that writes it (``step_statements``: one
-multi-row INSERT, and one INSERT ... SELECT for the incidents a cancelled token takes with it);
+INSERT of all its events, and one INSERT ... SELECT for the incidents a cancelled token takes away);
 operations outside a step call ``record``. Either way the events commit or roll back with the
 change, under the instance's lock, so the ids of one instance's events follow the order of its
 changes.
@@ -22,6 +22,8 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
+import threading
 import time
 import uuid
 from collections.abc import Sequence
@@ -139,11 +141,13 @@ class Event:
 
 # --- Writing.
 
+# The events travel as one JSON array, parsed by the database: one parameter whatever their
+# number (the statement is prepared once), and one json.dumps instead of one per event.
 _INSERT_EVENTS = (
     f"INSERT INTO {_OUTBOX} (instance_id, revision, type, element_id, occurred_at, payload) "  # noqa: S608
     "SELECT %s, %s, event.type, event.element_id, %s, event.payload "
-    "FROM unnest(%s::text[], %s::text[], %s::jsonb[]) WITH ORDINALITY AS event (type, element_id, payload, position) "
-    "ORDER BY event.position"
+    "FROM ROWS FROM (jsonb_to_recordset(%s::jsonb) AS (type text, element_id text, payload jsonb)) "
+    "WITH ORDINALITY AS event (type, element_id, payload, position) ORDER BY event.position"
 )
 # The open incidents of tokens a step takes away, resolved by the engine: read before the
 # store's UPDATE resolves them (the open-incident index finds them).
@@ -165,9 +169,10 @@ def insert_statement(instance: ProcessInstance, events: Sequence[Event], now: da
             instance.id,
             instance.revision,
             now,
-            [event.type for event in events],
-            [event.element_id for event in events],
-            [Jsonb(event.payload, dumps=_dumps) for event in events],
+            Jsonb(
+                [{"type": event.type, "element_id": event.element_id, "payload": event.payload} for event in events],
+                dumps=_dumps,
+            ),
         ],
     )
 
@@ -301,8 +306,52 @@ def record(instance: ProcessInstance, events: Sequence[Event], *, now: datetime)
 
 def wake_relay_after_commit() -> None:
     """Wake the current tenant's relay once the transaction commits, unless a wake-up of it is
-    queued already (see the module)."""
-    transaction.on_commit(partial(_wake, connection.schema_name))
+    queued already (see the module). The wake-up leaves the committing thread: a thread of this
+    process sends it, so a step does not wait for Redis, and the commits of one moment share it."""
+    transaction.on_commit(partial(_mark_to_wake, connection.schema_name))
+
+
+class _Waker:
+    """The thread of this process that wakes the relays of the tenants whose events committed.
+
+    A tenant marked before the thread takes the set is woken after its commit: the relay it
+    wakes (or the one already queued) reads that commit's events. A process that ends with a
+    tenant still marked leaves its events to the poll."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.marked: set[str] = set()
+        self.ready = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def mark(self, schema: str) -> None:
+        with self.lock:
+            self.marked.add(schema)
+            if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+                self.pid = os.getpid()  # a forked worker process starts its own thread
+                self.thread = threading.Thread(target=self.run, name="outbox-waker", daemon=True)
+                self.thread.start()
+        self.ready.set()
+
+    def run(self) -> None:
+        while True:
+            self.ready.wait()
+            with self.lock:
+                self.ready.clear()
+                schemas, self.marked = self.marked, set()
+            for schema in schemas:
+                try:
+                    _wake(schema)
+                except Exception:  # the thread must live on; the poll finds the events
+                    logger.exception("could not wake the event relay of %s", schema)
+
+
+_waker = _Waker()
+
+
+def _mark_to_wake(schema: str) -> None:
+    _waker.mark(schema)
 
 
 @functools.cache
