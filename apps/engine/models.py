@@ -415,7 +415,9 @@ class SignalSubscription(models.Model):
     )
     element_id = models.CharField(max_length=255)
     kind = models.CharField(
-        max_length=16, choices=[("wait", "wait"), ("boundary", "boundary"), ("start", "start")], default="wait"
+        max_length=16,
+        choices=[("wait", "wait"), ("boundary", "boundary"), ("gateway", "gateway"), ("start", "start")],
+        default="wait",
     )
     signal_name = models.CharField(max_length=255)
     created_at = models.DateTimeField(default=timezone.now)

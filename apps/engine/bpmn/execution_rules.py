@@ -37,6 +37,7 @@ from apps.engine.bpmn.spec import (
     ScriptTask,
     SendTask,
     ServiceTask,
+    SignalEventDefinition,
     StandardLoop,
     StartEvent,
     SubProcess,
@@ -393,7 +394,7 @@ def check_event_gateways(scope: Scope, check: ProcessCheck) -> Iterator[Problem]
                 continue
             message = (
                 f"The event-based gateway '{node.id}' leads to the {describe_node(target)} '{target.id}'; it can "
-                "only lead to timer or message catch events and receive tasks."
+                "only lead to timer, message or signal catch events and receive tasks."
             )
             yield error("event-gateway-target-invalid", message, node.id, node.line)
 
@@ -402,7 +403,9 @@ def _waits_for_an_event(node: object) -> bool:
     if isinstance(node, ReceiveTask):
         return True
     if isinstance(node, IntermediateCatchEvent) and len(node.event_definitions) == 1:
-        return isinstance(node.event_definitions[0], (TimerEventDefinition, MessageEventDefinition))
+        return isinstance(
+            node.event_definitions[0], (TimerEventDefinition, MessageEventDefinition, SignalEventDefinition)
+        )
     return False
 
 

@@ -1,8 +1,8 @@
 """The event-based gateway: the token waits for the first of the events after it.
 
-Each flow out of the gateway leads to a timer or message catch event or a receive task; the
-token subscribes to all of them at once (a job row per timer, a subscription row per message,
-each named by the event's id). The first to happen wins: the token goes on through that event,
+Each flow out of the gateway leads to a timer, message or signal catch event or a receive task;
+the token subscribes to all of them at once (a job row per timer, a subscription row per message
+or signal, each named by the event's id). The first to happen wins: the token goes on through that event,
 and the others are withdrawn in the same step.
 """
 
@@ -24,9 +24,11 @@ if TYPE_CHECKING:
 EVENT_GATEWAY = "event-gateway"
 GATEWAY_TIMER = "gateway-timer"
 GATEWAY_MESSAGE = "gateway-message"
+GATEWAY_SIGNAL = "gateway-signal"
 GATEWAY_WAITS: Mapping[type[spec.EventDefinition], str] = {
     spec.TimerEventDefinition: GATEWAY_TIMER,
     spec.MessageEventDefinition: GATEWAY_MESSAGE,
+    spec.SignalEventDefinition: GATEWAY_SIGNAL,
 }
 
 
@@ -78,7 +80,6 @@ def fire(run: Run, token_id: str, event_id: str, variables: Mapping[str, Any] | 
 
 def _kind(run: Run, event_id: str) -> str:
     event = run.process.nodes[event_id]
-    timer = isinstance(event, spec.IntermediateCatchEvent) and isinstance(
-        event.event_definitions[0], spec.TimerEventDefinition
-    )
-    return GATEWAY_TIMER if timer else GATEWAY_MESSAGE
+    if isinstance(event, spec.IntermediateCatchEvent):
+        return GATEWAY_WAITS[type(event.event_definitions[0])]
+    return GATEWAY_MESSAGE  # a receive task

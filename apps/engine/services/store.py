@@ -35,7 +35,7 @@ from apps.engine.runtime import Outcome, Snapshot, Step, Wait, signals
 from apps.engine.runtime import Token as TokenState
 from apps.engine.runtime import TokenState as TokenKind
 from apps.engine.runtime.boundaries import BOUNDARY_MESSAGE
-from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE
+from apps.engine.runtime.event_gateway import GATEWAY_MESSAGE, GATEWAY_SIGNAL
 from apps.engine.services import calls, compiled, outbox, rows, wakeup
 
 
@@ -155,6 +155,7 @@ JOB_WAITS = frozenset(
 )
 # The message waits of a step, and what each triggers when its message comes.
 SUBSCRIPTION_KINDS = {"message": "wait", BOUNDARY_MESSAGE: "boundary", GATEWAY_MESSAGE: "gateway"}
+SIGNAL_SUBSCRIPTION_KINDS = {signals.SIGNAL: "wait", signals.BOUNDARY_SIGNAL: "boundary", GATEWAY_SIGNAL: "gateway"}
 
 
 def _messages_buffered() -> bool:
@@ -273,11 +274,11 @@ def _wait_statements(instance: ProcessInstance, step: Step, now: datetime) -> li
     signal_waits = [
         {
             **_wait_row(instance, wait, now),
-            "kind": "boundary" if wait.kind == signals.BOUNDARY_SIGNAL else "wait",
+            "kind": SIGNAL_SUBSCRIPTION_KINDS[wait.kind],
             "signal_name": wait.details["signal_name"],
         }
         for wait in step.waits
-        if wait.kind in (signals.SIGNAL, signals.BOUNDARY_SIGNAL)
+        if wait.kind in SIGNAL_SUBSCRIPTION_KINDS
     ]
     if signal_waits:
         statements += rows.table(SignalSubscription).insert(signal_waits)

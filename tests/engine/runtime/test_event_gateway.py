@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 
 from apps.engine import clock
-from apps.engine.models import Job, MessageSubscription, ProcessInstance
+from apps.engine.models import ActivityInstance, Job, MessageSubscription, ProcessInstance, SignalSubscription
 from apps.engine.runtime import Outcome
-from apps.engine.services import jobs, messages
+from apps.engine.services import jobs, messages, signals
 from apps.engine.services.deployments import DeploymentRefused, deploy
 from apps.engine.services.instances import start_instance
 from tests.engine.runtime.harness import MODELS, InstanceOf
@@ -75,3 +75,31 @@ def test_a_gateway_that_leads_to_anything_but_an_event_is_refused(in_alpha: None
     assert [(problem.code, problem.element_id) for problem in refused.value.problems] == [
         ("event-gateway-target-invalid", "first_of")
     ]
+
+
+def test_a_signal_after_the_gateway_wins_when_it_is_broadcast_first(in_alpha: None) -> None:
+    model = (MODELS / "event_gateway.bpmn").read_bytes()
+    with_signal = model.replace(
+        b'<bpmn:receiveTask id="shipped" messageRef="Message_Shipment"/>',
+        b'<bpmn:intermediateCatchEvent id="shipped"><bpmn:signalEventDefinition signalRef="Signal_Stop"/>'
+        b"</bpmn:intermediateCatchEvent>",
+    ).replace(
+        b'<bpmn:process id="event_gateway"',
+        b'<bpmn:signal id="Signal_Stop" name="stop-all"/>\n  <bpmn:process id="event_gateway"',
+    )
+    (definition,) = deploy(with_signal).definitions
+    instance = start_instance(definition, {"orderId": "o-4"})
+    assert list(SignalSubscription.objects.filter(instance=instance).values_list("kind", "element_id")) == [
+        ("gateway", "shipped")
+    ]
+
+    assert signals.broadcast("stop-all").deliveries == 1
+    while jobs.run_due_jobs("worker-1", 10):
+        pass
+
+    assert ProcessInstance.objects.get(id=instance.id).state == "completed"
+    ended = ActivityInstance.objects.filter(instance=instance, element_id="end_shipped")
+    assert ended.exists()
+    assert not SignalSubscription.objects.filter(instance=instance).exists()
+    assert not MessageSubscription.objects.filter(instance=instance).exists()
+    assert not Job.objects.filter(instance=instance).exists()  # the timer went with the others
