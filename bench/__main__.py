@@ -3,7 +3,9 @@ beside SpiffWorkflow's; ``--soak``: a long run for leaks.
 
 Suites: ``http`` (gunicorn against daphne), ``interpreter``, ``durable``, ``rest`` and
 ``scale`` (the engine), ``engine`` for the four engine suites, ``jobs`` (async continuations
-run by worker processes); none given runs them all.
+run by worker processes), ``timers`` (10,000 timers due in one minute, fired by the scheduler
+and Celery workers), ``far-timers`` (10,000 due in a year: what they cost Redis) and
+``correlation`` (messages among 100,000 open subscriptions); none given runs them all.
 Every suite but ``interpreter`` needs ``DATABASE_URL`` and ``REDIS_URL``; ``make bench``
 and ``make soak`` provide both with the embedded servers. The benchmark migrates its own
 database (``apg_bench``) on that PostgreSQL server, provisions tenant ``bench.localhost``
@@ -26,7 +28,8 @@ from bench.servers import ServerFailed, daphne_spec, gunicorn_spec
 from bench.sizes import QUICK, RECORDED, EngineSizes
 
 ENGINE_SUITES = ("interpreter", "durable", "rest", "scale")
-SUITES = ("http", *ENGINE_SUITES, "jobs")
+EVENT_SUITES = ("timers", "far-timers", "correlation")
+SUITES = ("http", *ENGINE_SUITES, "jobs", *EVENT_SUITES)
 # Time to seed a million instances on a slow machine, on top of the measured seconds.
 ENGINE_TOKEN_MINUTES = 60
 
@@ -47,6 +50,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="wrk threads (default 2)")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--users", type=int, default=128, help="users whose tokens take turns (default 128)")
+    parser.add_argument(
+        "--scheduler-interval", type=float, default=None, help="run_scheduler --interval in suite timers (default 1)"
+    )
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the apg_bench database first")
     args = parser.parse_args(argv)
     unknown = [name for name in args.suites if name not in (*SUITES, "engine")]
@@ -128,7 +134,26 @@ def _run(args: argparse.Namespace) -> int:
 
         deploy_bench_models()
         run_jobs(sizes.job_instances, 2, suite_command("jobs", args.quick))
+    if set(suites) & set(EVENT_SUITES):
+        _run_event_suites(context, suites, sizes, args.quick, args.scheduler_interval)
     return status
+
+
+def _run_event_suites(
+    context: BenchContext, suites: list[str], sizes: EngineSizes, quick: bool, scheduler_interval: float | None
+) -> None:
+    from bench.correlation import run_correlation
+    from bench.engine_data import deploy_bench_models
+    from bench.timers import run_far_timers, run_timers
+
+    deploy_bench_models()
+    if "timers" in suites:
+        interval = scheduler_interval or sizes.scheduler_interval
+        run_timers(context, sizes.timers, interval, suite_command("timers", quick))
+    if "far-timers" in suites:
+        run_far_timers(sizes.timers, suite_command("far-timers", quick))
+    if "correlation" in suites:
+        run_correlation(sizes.subscriptions, sizes.correlations, suite_command("correlation", quick))
 
 
 def _run_database_suites(context: BenchContext, suites: list[str], sizes: EngineSizes, commands: dict[str, str]) -> int:

@@ -18,6 +18,8 @@ ENGINE_TABLES = (
     "engine_variablechange",
     "engine_externaltask",
     "engine_incident",
+    "engine_job",
+    "engine_messagesubscription",
 )
 
 

@@ -18,11 +18,15 @@ STRAIGHT = "bench_straight_scripts"  # start, five script tasks, end
 PARALLEL = "bench_parallel_scripts"  # start, a parallel split into three script tasks, a join, end
 USER_TASK = "bench_user_task"  # start, a user task "review", end
 ASYNC_STEPS = "bench_async_steps"  # start, five script tasks each behind an async continuation, end
+TIMER = "bench_timer"  # start, a timer catch event until the date in "due", end
+MESSAGE_WAIT = "bench_message_wait"  # start, a message catch event "bench-paid" keyed by "count", end
 FILES = {
     STRAIGHT: "straight_scripts.bpmn",
     PARALLEL: "parallel_scripts.bpmn",
     USER_TASK: "user_task.bpmn",
     ASYNC_STEPS: "async_steps.bpmn",
+    TIMER: "timer_date.bpmn",
+    MESSAGE_WAIT: "message_wait.bpmn",
 }
 START_VARIABLES: dict[str, Any] = {"count": 0}
 

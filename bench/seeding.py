@@ -10,8 +10,9 @@ for each new instance, in chunks of one transaction each, changing only what mus
   the original id, so that references between copied rows stay consistent;
 - every timestamp moves to the copy's start time, ``SPACING`` before the previous copy's:
   the copies look like instances started one after another before the benchmark;
-- the variable ``count`` takes the copy's number (in the instance and in its history), and
-  the activity id that the token keeps in its data follows its copy.
+- the variable ``count`` takes the copy's number (in the instance and in its history), and so
+  does a message subscription's correlation key (the benchmark's message is keyed by
+  ``count``); the activity id that the token keeps in its data follows its copy.
 
 Every other column is copied as the service layer wrote it, including columns this module
 does not know about.
@@ -67,6 +68,8 @@ def _column_expression(table: str, column: str, data_type: str) -> str:
         return "t.variables || jsonb_build_object('count', s.copy)"
     if table == "engine_variablechange" and column == "value":
         return "CASE WHEN t.name = 'count' THEN to_jsonb(s.copy) ELSE t.value END"
+    if table == "engine_messagesubscription" and column == "correlation_key":
+        return "CASE WHEN t.correlation_key = '' THEN '' ELSE s.copy::text END"  # the bench keys by count
     if table == "engine_token" and column == "data":
         return (
             "CASE WHEN t.data ? 'activity' THEN jsonb_set(t.data, '{activity}', "

@@ -17,6 +17,10 @@ class EngineSizes:
     scale_seconds: int  # per measured request kind
     complete_calls: int
     job_instances: int  # instances of the five-step async process run by the workers
+    timers: int  # timers due within one minute (and, for far-timers, in a year)
+    scheduler_interval: float  # run_scheduler --interval of the timers suite
+    subscriptions: int  # open message subscriptions while messages are correlated
+    correlations: int  # messages correlated, one at a time
 
 
 RECORDED = EngineSizes(
@@ -30,6 +34,10 @@ RECORDED = EngineSizes(
     scale_seconds=10,
     complete_calls=300,
     job_instances=3_000,
+    timers=10_000,
+    scheduler_interval=1.0,
+    subscriptions=100_000,
+    correlations=1_000,
 )
 QUICK = EngineSizes(
     interpreter_seconds=1,
@@ -42,4 +50,8 @@ QUICK = EngineSizes(
     scale_seconds=2,
     complete_calls=50,
     job_instances=300,
+    timers=500,
+    scheduler_interval=1.0,
+    subscriptions=5_000,
+    correlations=200,
 )
