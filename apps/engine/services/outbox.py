@@ -123,6 +123,7 @@ RELAY_SECONDS = 2.0
 # relay starts, and only matters when a message was lost with its marker set; the poll
 # wakes the relay meanwhile.
 WAKE_MARK_SECONDS = 30
+WAKE_GATHER = 0.01  # seconds a process's waker gathers commits before it wakes their relays
 _LOCK_CLASS = 0x4F42  # the first key of the relay's advisory lock ("OB"); the second is the schema's hash
 _GROUP_LIMIT = 99  # channels refuses group names of 100 characters or more
 _OUTBOX = OutboxEvent._meta.db_table
@@ -337,6 +338,9 @@ class _Waker:
     def run(self) -> None:
         while True:
             self.ready.wait()
+            # Let the commits of the next moment join this wake-up: at most one Redis call per
+            # tenant every WAKE_GATHER from this process, however fast its steps commit.
+            time.sleep(WAKE_GATHER)
             with self.lock:
                 self.ready.clear()
                 schemas, self.marked = self.marked, set()
