@@ -181,6 +181,7 @@ class MessageSubscriptionAdmin(ReadOnlyAdmin):
 class WebhookForm(forms.ModelForm):
     """The secret is write-only: blank on a change keeps the one set; blank on an add makes one."""
 
+    url = forms.URLField(max_length=2000, assume_scheme="https")
     secret = forms.CharField(
         widget=forms.PasswordInput(render_value=False),
         required=False,

@@ -272,3 +272,51 @@ def test_an_inactive_webhook_gets_no_deliveries(alpha: TenantInfo, receiver: Rec
         assert not WebhookDelivery.objects.exists()
         assert webhooks.deliver_due() == 0
     assert receiver.received == []
+
+
+def test_operators_add_webhooks_and_redeliver_in_the_admin_and_the_secret_is_never_shown(alpha: TenantInfo) -> None:
+    from tests.tenancy.test_routing import login
+
+    operator = login(alpha, "operator")
+    added = operator.post(
+        "/admin/engine/webhook/add/",
+        {
+            "url": "https://hooks.example.com/admin",
+            "secret": SECRET,
+            "event_types": "instance.*, incident.created",
+            "is_active": "on",
+            "description": "from the admin",
+        },
+    )
+    assert added.status_code == 302, added.content
+    with schema_context(alpha.schema):
+        webhook = Webhook.objects.get()
+    assert (webhook.secret, webhook.event_types, webhook.created_by) == (
+        SECRET,
+        ["instance.*", "incident.created"],
+        "operator",
+    )
+    page = operator.get(f"/admin/engine/webhook/{webhook.id}/change/")
+    assert page.status_code == 200 and SECRET.encode() not in page.content
+    refused = operator.post(
+        "/admin/engine/webhook/add/", {"url": "https://hooks.example.com/", "event_types": "instance.exploded"}
+    )
+    assert refused.status_code == 200 and b"Unknown event type" in refused.content
+
+    start_straight_instance(alpha)
+    with schema_context(alpha.schema):
+        outbox.relay_all()
+        delivery = WebhookDelivery.objects.filter(webhook=webhook).order_by("event_id").first()
+        assert delivery is not None
+        WebhookDelivery.objects.filter(id=delivery.id).update(status=DeliveryStatus.FAILED, attempts=8)
+    log = operator.get("/admin/engine/webhookdelivery/")
+    assert log.status_code == 200 and b"Send the selected deliveries again" in log.content
+    sent_again = operator.post(
+        "/admin/engine/webhookdelivery/", {"action": "redeliver", "_selected_action": [str(delivery.id)]}, follow=True
+    )
+    assert b"1 deliveries will be sent again." in sent_again.content
+    with schema_context(alpha.schema):
+        delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.PENDING, 0)
+
+    assert login(alpha, "worker").get("/admin/engine/webhook/").status_code in (302, 403)
