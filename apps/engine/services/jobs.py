@@ -38,7 +38,7 @@ from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription, new_text_id
 from apps.engine.runtime.activities import HANDLER_FAILED
 from apps.engine.runtime.boundaries import stays_subscribed
-from apps.engine.services import signals, start_timers, wakeup
+from apps.engine.services import outbox, signals, start_timers, wakeup
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import start_instance
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
@@ -268,6 +268,9 @@ def _is_conflict(error: BaseException | None) -> bool:
 
 def _release_failed(claimed: Claimed, error: Exception) -> Ran:
     with transaction.atomic():
+        # The instance first, as every trigger locks it: its incident and event are written under it.
+        instance_id = Job.objects.filter(id=claimed.id).values_list("instance_id", flat=True).first()
+        instance = lock_instance(instance_id) if instance_id is not None else None
         job = Job.objects.select_for_update().filter(id=claimed.id, lock_token=claimed.lock_token).first()
         if job is None:
             return Ran.LEASE_LOST
@@ -285,13 +288,14 @@ def _release_failed(claimed: Claimed, error: Exception) -> Ran:
         job.due_at = clock.now() + delay
         fields = ["attempts", "max_attempts", "last_error", "lock_owner", "lock_token", "locked_until", "due_at"]
         job.save(update_fields=fields)
-        if job.attempts >= job.max_attempts and job.instance_id is not None:  # a start timer has no instance to flag
-            Incident.objects.create(
-                instance_id=job.instance_id,
+        if job.attempts >= job.max_attempts and instance is not None:  # a start timer has no instance to flag
+            incident = Incident.objects.create(
+                instance_id=instance.id,
                 token_id=job.token_id,
                 element_id=job.element_id,
                 kind="job-failed",
                 message=f"The {job.kind} job failed {job.attempts} times; the last error: {job.last_error}",
                 created_at=clock.now(),
             )
+            outbox.record(instance, [outbox.incident_created(incident)], now=incident.created_at)
     return Ran.FAILED

@@ -187,6 +187,7 @@ def _keep_variables(instance: ProcessInstance, variables: dict[str, Any], *, act
             for name, value in variables.items()
         ]
     )
+    outbox.record(instance, [outbox.Event(outbox.VARIABLES_CHANGED, "", {"names": sorted(variables)})], now=now)
 
 
 def modify_instance(

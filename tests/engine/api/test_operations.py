@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django_tenants.utils import schema_context
 
-from apps.engine.models import ActivityInstance, OperatorAction, ProcessInstance, Token, VariableChange
+from apps.engine.models import ActivityInstance, OperatorAction, OutboxEvent, ProcessInstance, Token, VariableChange
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from tests.conftest import TenantInfo
 from tests.engine.api.test_engine_api import XML, client_as, model
@@ -102,6 +102,14 @@ def test_operators_set_variables_with_history_and_audit(alpha: TenantInfo) -> No
         action = OperatorAction.objects.get(instance_id=instance_id)
     assert (change.value, change.changed_by) == (500, "operator")
     assert (action.kind, action.reason, action.details) == ("set-variables", "raised by phone", {"names": ["limit"]})
+
+    operator.post(f"/api/v1/process-instances/{instance_id}/suspend/", {}, format="json")
+    kept = operator.post(url, {"variables": {"note": "on hold"}}, format="json")  # kept while suspended
+    assert kept.status_code == 200 and kept.json()["variables"]["note"] == "on hold"
+    with schema_context(alpha.schema):
+        changes = OutboxEvent.objects.filter(instance_id=instance_id, type="variables.changed").order_by("id")
+        assert [event.payload["names"] for event in changes][-2:] == [["limit"], ["note"]]
+    operator.post(f"/api/v1/process-instances/{instance_id}/resume/", {}, format="json")
 
     assert operator.post(url, {"variables": []}, format="json").status_code == 400
     assert client_as(alpha, "worker").post(url, {"variables": {"x": 1}}, format="json").status_code == 403

@@ -11,7 +11,7 @@ from django.db import connection
 
 from apps.engine import checkpoints, clock
 from apps.engine.handlers import register_handler
-from apps.engine.models import Incident, Job, ProcessInstance
+from apps.engine.models import Incident, Job, OutboxEvent, ProcessInstance
 from apps.engine.services import jobs
 from apps.engine.services.incidents import retry_incident
 from apps.engine.services.instances import start_instance
@@ -49,6 +49,8 @@ def test_a_handler_that_always_raises_is_tried_a_bounded_number_of_times_then_st
     (incident,) = Incident.objects.filter(instance=instance)
     assert (incident.kind, incident.element_id, incident.resolved_at) == ("job-failed", "charge", None)
     assert "ConnectionError: the payment service does not answer" in incident.message
+    (event,) = OutboxEvent.objects.filter(instance_id=instance.id, type="incident.created")
+    assert (event.element_id, event.payload["incident_id"]) == ("charge", str(incident.id))
     assert ProcessInstance.objects.get(id=instance.id).state == "active"
 
     retry_incident(incident.id, actor="operator", retries=1)  # one more attempt, due at once
