@@ -148,8 +148,10 @@ def _run_event_suites(
 
     deploy_bench_models()
     if "timers" in suites:
-        interval = scheduler_interval or sizes.scheduler_interval
-        run_timers(context, sizes.timers, interval, suite_command("timers", quick))
+        command = suite_command("timers", quick)
+        if scheduler_interval:
+            command += f" --scheduler-interval {scheduler_interval:g}"
+        run_timers(context, sizes.timers, scheduler_interval or sizes.scheduler_interval, command)
     if "far-timers" in suites:
         run_far_timers(sizes.timers, suite_command("far-timers", quick))
     if "correlation" in suites:

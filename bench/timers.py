@@ -152,12 +152,18 @@ def _redis_figures() -> tuple[int, set[bytes]]:
     return int(client.info("memory")["used_memory"]), set(client.scan_iter(count=1000))
 
 
-def _queued() -> int:
+def _queued() -> str:
+    """The messages in the default queue, by task: ``2 apps.engine.tasks.relay_events``."""
+    import json
+    from collections import Counter
+
     import redis
     from django.conf import settings
 
     client = redis.Redis.from_url(settings.CELERY_BROKER_URL)
-    return int(client.llen(f"{settings.REDIS_NAMESPACE}:{settings.CELERY_TASK_DEFAULT_QUEUE}"))
+    messages = client.lrange(f"{settings.REDIS_NAMESPACE}:{settings.CELERY_TASK_DEFAULT_QUEUE}", 0, -1)
+    tasks = Counter(json.loads(message)["headers"]["task"] for message in messages)
+    return ", ".join(f"{count} {task}" for task, count in tasks.most_common()) or "none"
 
 
 def run_far_timers(count: int, command: str) -> None:
@@ -179,6 +185,6 @@ def run_far_timers(count: int, command: str) -> None:
         f"  started {count:,} waiting instances in {seconds:.1f} s; Redis used_memory {memory_before:,} -> "
         f"{memory_after:,} bytes ({memory_after - memory_before:+,}), keys {len(keys_before)} -> {len(keys_after)} "
         f"(new: {', '.join(added) or 'none'}); a scheduler poll then woke {woken or 'no tenant'}; "
-        f"job queue {queued_before} -> {queued_after} messages",
+        f"messages queued before: {queued_before}; after: {queued_after}",
         flush=True,
     )
