@@ -15,19 +15,16 @@ are the truth: a lost wake-up is sent again by the next poll that finds the jobs
 
 from __future__ import annotations
 
-import functools
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import redis
-from django.conf import settings
 from django.db import connection
 from django_tenants.utils import get_public_schema_name, get_tenant_model, schema_context
 
 from apps.engine import clock
 from apps.engine.models import InstanceState
-from apps.engine.services import messages
+from apps.engine.services import messages, wake_marks
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +32,7 @@ logger = logging.getLogger(__name__)
 # starts; the time to live only matters when the message was lost without the marker (a
 # worker killed between taking the message and starting it): then the tenant waits this long
 # for its next wake-up. A queue longer than this gets a second wake-up for the tenant, no more.
-WAKE_MARK_SECONDS = 30
+JOBS = "jobs"  # the kind of wake-up marker of ``run_due_jobs``
 # How often the scheduler removes the buffered messages that expired (not at every poll).
 SWEEP_EVERY = timedelta(minutes=1)
 
@@ -69,38 +66,24 @@ def tenants_with_due_jobs() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-@functools.cache
-def _broker() -> redis.Redis:
-    """The broker's Redis: the markers live and vanish with the queue they describe."""
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5, socket_connect_timeout=5)
-
-
-def _wake_mark(schema: str) -> str:
-    return f"{settings.REDIS_NAMESPACE}:jobs:woken:{schema}"
-
-
 def wake_tenant(schema: str) -> bool:
     """Send ``run_due_jobs`` for ``schema`` unless one is already queued for it; whether it was sent."""
     from apps.engine.tasks import run_due_jobs
 
-    mark = _wake_mark(schema)
-    if not _broker().set(mark, 1, nx=True, ex=WAKE_MARK_SECONDS):
+    if not wake_marks.claim(JOBS, schema):
         return False
     try:
         with schema_context(schema):
             run_due_jobs.delay()
     except Exception:
-        _broker().delete(mark)  # nothing was queued: the next poll sends it
+        wake_marks.clear(JOBS, schema)  # nothing was queued: the next poll sends it
         raise
     return True
 
 
 def clear_wake_mark(schema: str) -> None:
     """The tenant's wake-up left the queue (its task starts): the next one may be sent."""
-    try:
-        _broker().delete(_wake_mark(schema))
-    except redis.RedisError as error:  # the marker expires on its own; the jobs run anyway
-        logger.warning("could not clear the wake-up marker of %s: %s", schema, error)
+    wake_marks.clear(JOBS, schema)
 
 
 def wake_due_tenants() -> list[str]:

@@ -25,7 +25,7 @@ from django.db import connections
 from apg_wbpm.asgi import application
 from apps.engine.consumers import CLOSE_BAD_REQUEST, CLOSE_UNAUTHENTICATED
 from apps.engine.models import OutboxEvent, ProcessInstance, Token, Webhook, WebhookDelivery
-from apps.engine.services import outbox
+from apps.engine.services import outbox, wake_marks
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import complete_wait, start_instance
 from tests.conftest import Platform, TenantInfo, access_token
@@ -190,7 +190,7 @@ def test_a_worker_posts_signed_events_to_a_webhook_and_the_poll_makes_up_a_lost_
     def lost_wake_up() -> ProcessInstance:
         (definition,) = deploy((MODELS / "straight_scripts.bpmn").read_bytes()).definitions
         # A wake-up is marked queued, but its message was lost: the commit sends none.
-        outbox._broker().set(outbox._wake_mark(schema), 1, ex=60)
+        wake_marks.claim(outbox.OUTBOX, schema)
         try:
             return start_instance(definition, {"count": 0})
         finally:

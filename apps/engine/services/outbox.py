@@ -19,7 +19,6 @@ them (at-least-once, see ``webhooks``), and marks them relayed, all in one trans
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
 import os
@@ -33,7 +32,6 @@ from functools import partial
 from hashlib import sha256
 from typing import Any
 
-import redis
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -55,7 +53,7 @@ from apps.engine.models import (
     WebhookDelivery,
 )
 from apps.engine.runtime import Outcome, Step, Wait
-from apps.engine.services import rows
+from apps.engine.services import rows, wake_marks
 from apps.engine.services.compiled import compiled_process
 
 logger = logging.getLogger(__name__)
@@ -122,7 +120,7 @@ RELAY_SECONDS = 2.0
 # How long the "a relay is queued" marker of a tenant lives at most: it is cleared when the
 # relay starts, and only matters when a message was lost with its marker set; the poll
 # wakes the relay meanwhile.
-WAKE_MARK_SECONDS = 30
+OUTBOX = "outbox"  # the kind of wake-up marker of ``relay_events``
 WAKE_GATHER = 0.01  # seconds a process's waker gathers commits before it wakes their relays
 _LOCK_CLASS = 0x4F42  # the first key of the relay's advisory lock ("OB"); the second is the schema's hash
 _GROUP_LIMIT = 99  # channels refuses group names of 100 characters or more
@@ -358,19 +356,9 @@ def _mark_to_wake(schema: str) -> None:
     _waker.mark(schema)
 
 
-@functools.cache
-def _broker() -> redis.Redis:
-    """The broker's Redis: the markers live and vanish with the queue they describe."""
-    return redis.Redis.from_url(settings.CELERY_BROKER_URL, socket_timeout=5, socket_connect_timeout=5)
-
-
-def _wake_mark(schema: str) -> str:
-    return f"{settings.REDIS_NAMESPACE}:outbox:woken:{schema}"
-
-
 def _wake(schema: str) -> None:
     try:
-        if not _broker().set(_wake_mark(schema), 1, nx=True, ex=WAKE_MARK_SECONDS):
+        if not wake_marks.claim(OUTBOX, schema):
             return  # a relay is queued and has not started: it will read this commit's events
     except RedisError as error:  # send it anyway: an extra relay finds nothing and returns
         logger.warning("could not mark the wake-up of the event relay of %s: %s", schema, error)
@@ -380,10 +368,7 @@ def _wake(schema: str) -> None:
 
 def clear_wake_mark(schema: str | None = None) -> None:
     """The relay of ``schema`` (the current tenant's) starts: a commit from now on wakes another."""
-    try:
-        _broker().delete(_wake_mark(schema or connection.schema_name))
-    except RedisError as error:  # the marker expires on its own; the poll wakes the relay meanwhile
-        logger.warning("could not clear the wake-up marker of the event relay: %s", error)
+    wake_marks.clear(OUTBOX, schema or connection.schema_name)
 
 
 def send_after_commit(task_name: str) -> None:
