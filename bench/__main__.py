@@ -51,7 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
     parser.add_argument("--users", type=int, default=128, help="users whose tokens take turns (default 128)")
     parser.add_argument(
-        "--scheduler-interval", type=float, default=None, help="run_scheduler --interval in suite timers (default 1)"
+        "--scheduler-interval", type=float, default=None, help="run_scheduler --interval in suite timers (default 0.5)"
     )
     parser.add_argument("--fresh", action="store_true", help="drop and recreate the apg_bench database first")
     args = parser.parse_args(argv)

@@ -35,7 +35,7 @@ RECORDED = EngineSizes(
     complete_calls=300,
     job_instances=3_000,
     timers=10_000,
-    scheduler_interval=1.0,
+    scheduler_interval=0.5,  # the default of run_scheduler
     subscriptions=100_000,
     correlations=1_000,
 )
@@ -51,7 +51,7 @@ QUICK = EngineSizes(
     complete_calls=50,
     job_instances=300,
     timers=500,
-    scheduler_interval=1.0,
+    scheduler_interval=0.5,  # the default of run_scheduler
     subscriptions=5_000,
     correlations=200,
 )

@@ -22,7 +22,9 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--interval", type=float, default=1.0, help="seconds between polls (default 1)")
+        parser.add_argument(
+            "--interval", type=float, default=0.5, help="seconds between polls (default 0.5: a timer fires within it)"
+        )
         parser.add_argument(
             "--sweep-interval",
             type=float,
