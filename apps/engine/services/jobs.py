@@ -25,6 +25,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -38,10 +39,10 @@ from apps.engine.handlers import registered_handlers
 from apps.engine.models import Incident, InstanceState, Job, JobKind, ProcessInstance, SignalSubscription, new_text_id
 from apps.engine.runtime.activities import HANDLER_FAILED
 from apps.engine.runtime.boundaries import stays_subscribed
-from apps.engine.services import outbox, signals, start_timers, wakeup
+from apps.engine.services import outbox, rows, signals, start_timers, wakeup
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.instances import start_instance
-from apps.engine.services.store import load_snapshot, lock_instance, write_step
+from apps.engine.services.store import lock_and_load, lock_instance, write_step
 
 logger = logging.getLogger(__name__)
 
@@ -108,6 +109,17 @@ def run_job(claimed: Claimed) -> Ran:
         return _release_failed(claimed, error)
 
 
+# This transaction's commit returns before its WAL is flushed (PostgreSQL's asynchronous commit,
+# for this transaction only): nobody waits on a job's commit, and a database crash that undoes it
+# leaves the job's row as it was, so the job runs again (``APG_JOB_SYNCHRONOUS_COMMIT``).
+ASYNCHRONOUS_COMMIT: rows.Statement = ("SET LOCAL synchronous_commit = off", [])
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    if not settings.APG_JOB_SYNCHRONOUS_COMMIT:
+        rows.execute([ASYNCHRONOUS_COMMIT])
+
+
 def run_due_jobs(owner: str, limit: int) -> int:
     """Claim a batch of due jobs and run them one after the other; how many were claimed."""
     claimed = claim_due_jobs(owner, limit)
@@ -121,26 +133,31 @@ def _apply(claimed: Claimed) -> Ran:
     kind, instance_id = claimed.kind, claimed.instance_id
     if kind is None:
         kind, instance_id = Job.objects.filter(id=claimed.id).values_list("kind", "instance_id").first() or (None, None)
+    if kind in (JobKind.TIMER_START, JobKind.SIGNAL) or instance_id is None:
+        _commit_without_waiting_for_the_disk()
     if kind == JobKind.TIMER_START:
         return _start_by_timer(claimed)
     if kind == JobKind.SIGNAL:
         return _broadcast_signal(claimed)
     if instance_id is None:
         return Ran.GONE
-    instance = lock_instance(instance_id)
+    # One round trip: lock the instance, read its tokens, and take the job if the lease is still
+    # ours (the fence) and the instance active.
+    relaxed = [] if settings.APG_JOB_SYNCHRONOUS_COMMIT else [ASYNCHRONOUS_COMMIT]
+    instance, snapshot, taken = lock_and_load(instance_id, _take_statement(claimed), before=relaxed)
     if instance.state != InstanceState.ACTIVE:
         held = Job.objects.filter(id=claimed.id, lock_token=claimed.lock_token)
         held.update(lock_owner="", lock_token=None, locked_until=None)
         return Ran.LEASE_LOST  # it runs when the instance is active again
-    job = _take(claimed)
+    job = _taken(claimed, taken)
     if job is None:
         return Ran.GONE if not Job.objects.filter(id=claimed.id).exists() else Ran.LEASE_LOST
     now = clock.now()
     try:
-        process, snapshot, token_id = compiled_process(instance.definition), load_snapshot(instance), str(job.token_id)
+        process, token_id = compiled_process(instance.definition), str(job.token_id)
         handlers = registered_handlers()
         if job.kind == JobKind.SIGNAL_DELIVERY:
-            step = _deliver_signal(job, instance, now)
+            step = _deliver_signal(job, instance, snapshot, now)
             if step is None:
                 return Ran.GONE
         elif job.kind in (JobKind.BOUNDARY_TIMER, JobKind.GATEWAY_TIMER):
@@ -169,7 +186,9 @@ def _broadcast_signal(claimed: Claimed) -> Ran:
     return Ran.APPLIED
 
 
-def _deliver_signal(job: Job, instance: ProcessInstance, now: datetime) -> runtime.Step | None:
+def _deliver_signal(
+    job: Job, instance: ProcessInstance, snapshot: runtime.Snapshot, now: datetime
+) -> runtime.Step | None:
     """The step of one signal delivery (a catch event completed, a boundary event fired), or
     None when the subscription went meanwhile."""
     subscription = SignalSubscription.objects.filter(token_id=job.token_id, element_id=job.element_id).first()
@@ -178,7 +197,7 @@ def _deliver_signal(job: Job, instance: ProcessInstance, now: datetime) -> runti
     process = compiled_process(instance.definition)
     step = runtime.deliver(
         process,
-        load_snapshot(instance),
+        snapshot,
         str(job.token_id),
         job.element_id,
         subscription.kind,
@@ -224,19 +243,24 @@ def _retry_plan(job: Job) -> timer_text.RetryPlan | None:
     return timer_text.retry_plan(text) if text else None
 
 
-def _take(claimed: Claimed) -> Job | None:
-    """Delete the job if ``claimed`` still holds an unexpired lease on it (the fence), in one
-    statement; the job as it was, or None."""
+def _take_statement(claimed: Claimed) -> rows.Statement:
+    """Delete the job if ``claimed`` still holds an unexpired lease on it (the fence) and its
+    instance is active, returning it as it was."""
     now_sql, now_parameters = clock.sql_now()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {Job._meta.db_table} WHERE id = %s AND lock_token = %s "  # noqa: S608
-            f"AND locked_until > {now_sql} RETURNING instance_id, token_id, element_id, kind, payload",
-            [claimed.id, claimed.lock_token, *now_parameters],
-        )
-        row = cursor.fetchone()
-    if row is None:
+    job, instance = Job._meta.db_table, ProcessInstance._meta.db_table
+    return (
+        f"DELETE FROM {job} AS job USING {instance} AS instance WHERE job.id = %s AND job.lock_token = %s "  # noqa: S608
+        f"AND job.locked_until > {now_sql} AND instance.id = job.instance_id AND instance.state = %s "
+        "RETURNING job.instance_id, job.token_id, job.element_id, job.kind, job.payload",
+        [claimed.id, claimed.lock_token, *now_parameters, InstanceState.ACTIVE],
+    )
+
+
+def _taken(claimed: Claimed, returned: list[Any]) -> Job | None:
+    """The job ``_take_statement`` deleted, or None."""
+    if not returned:
         return None
+    row = returned[0]
     payload = row[4] if isinstance(row[4], dict) else json.loads(row[4])
     return Job(id=claimed.id, instance_id=row[0], token_id=row[1], element_id=row[2], kind=row[3], payload=payload)
 

@@ -63,6 +63,23 @@ def table(model: type[models.Model]) -> Table:
     return Table(model)
 
 
+def query(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:
+    """Run ``statements`` in order in one round trip; the rows each one returned (none for a
+    statement that returns no rows)."""
+    connection.cursor().close()  # connects if need be and sets the tenant's search_path
+    raw = connection.connection
+    with connection.wrap_database_errors:
+        cursors = [psycopg.Cursor(raw) for _ in statements]
+        try:
+            with raw.pipeline():
+                for cursor, (sql, parameters) in zip(cursors, statements, strict=True):
+                    cursor.execute(sql, parameters)
+            return [cursor.fetchall() if cursor.description is not None else [] for cursor in cursors]
+        finally:
+            for cursor in cursors:
+                cursor.close()
+
+
 def execute(statements: Iterable[Statement | list[Statement] | None]) -> None:
     """Run ``statements`` in order in one round trip, with Django's error classes on failure.
 

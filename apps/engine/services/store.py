@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -65,15 +65,47 @@ def lock_instance(instance_id: uuid.UUID) -> ProcessInstance:
     return instance
 
 
+def lock_and_load(
+    instance_id: uuid.UUID, also: rows.Statement, *, before: Sequence[rows.Statement] = ()
+) -> tuple[ProcessInstance, Snapshot, list[Any]]:
+    """Caller holds a transaction. Lock the instance (its root first, as ``lock_instance`` does),
+    read its tokens and run ``also`` under the lock, in one round trip (after ``before``,
+    statements that return nothing): the instance, its snapshot, and the rows ``also`` returned
+    (``DoesNotExist`` if there is no instance)."""
+    fields = list(ProcessInstance._meta.concrete_fields)
+    table = ProcessInstance._meta.db_table
+    columns = ", ".join(field.column for field in fields)
+    # Rows are locked in the order the sort gives them: the root (when there is one) first.
+    lock = (
+        f"SELECT {columns} FROM {table} WHERE id = %s OR id = (SELECT root_id FROM {table} WHERE id = %s) "  # noqa: S608
+        "ORDER BY id = %s FOR UPDATE",
+        [instance_id, instance_id, instance_id],
+    )
+    *_, locked, tokens, extra = rows.query([*before, lock, (_TOKENS, [instance_id]), also])
+    own = [row for row in locked if row[0] == instance_id]
+    if not own:
+        raise ProcessInstance.DoesNotExist(f"No instance {instance_id}.")
+    values = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, own[0], strict=True)
+    ]
+    instance = ProcessInstance.from_db(connection.alias, [field.attname for field in fields], values)
+    instance.definition = compiled.definition(instance.definition_id)
+    return instance, _snapshot(instance, tokens), extra
+
+
+_TOKENS = f"SELECT id, element_id, scope_id, state, data FROM {Token._meta.db_table} WHERE instance_id = %s"  # noqa: S608
+
+
 def load_snapshot(instance: ProcessInstance) -> Snapshot:
     """The instance's tokens and variables, as the interpreter takes them (one plain query: a
     trigger reads them every time)."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, element_id, scope_id, state, data FROM {Token._meta.db_table} WHERE instance_id = %s",  # noqa: S608
-            [instance.id],
-        )
-        rows_read = cursor.fetchall()
+        cursor.execute(_TOKENS, [instance.id])
+        return _snapshot(instance, cursor.fetchall())
+
+
+def _snapshot(instance: ProcessInstance, rows_read: list[Any]) -> Snapshot:
     tokens = {
         str(token_id): TokenState(
             str(token_id),

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from django.db import connection
 
 from apps.engine import checkpoints, clock
@@ -83,3 +84,22 @@ def test_a_conflict_with_another_transaction_releases_the_job_without_spending_a
     assert jobs.run_job(again) is jobs.Ran.APPLIED
     assert waiting_at(instance) == ["second"]
     assert clock.now() - job.due_at < timedelta(minutes=1)
+
+
+@pytest.mark.parametrize(("synchronous", "expected"), [(False, "off"), (True, "on")])
+def test_a_job_commits_without_waiting_for_the_disk_unless_told_to(
+    in_alpha: None, settings: Any, synchronous: bool, expected: str
+) -> None:
+    settings.APG_JOB_SYNCHRONOUS_COMMIT = synchronous
+    start_instance(deployed("async_steps"), {"count": 0})
+    seen: list[str] = []
+
+    def look() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            seen.append(cursor.fetchone()[0])
+
+    (claimed,) = jobs.claim_due_jobs("worker-1", 10)
+    with checkpoints.intervene(checkpoints.JOB_APPLIED, look):
+        assert jobs.run_job(claimed) is jobs.Ran.APPLIED
+    assert seen == [expected]
