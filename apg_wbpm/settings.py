@@ -266,6 +266,9 @@ APG_JOB_RETRY_CYCLE = env.str("APG_JOB_RETRY_CYCLE", "")
 # How many due jobs a worker claims at once, and how long one run_due_jobs task goes on
 # claiming before it hands the worker back to the other tenants' wake-ups.
 APG_JOB_BATCH = env.int("APG_JOB_BATCH", 50)
+# Modules imported at startup whose @register_handler functions service tasks may name
+# (comma-separated, e.g. "acme.handlers,acme.billing.handlers").
+APG_HANDLER_MODULES = env.list("APG_HANDLER_MODULES", [])
 # Whether a job's commit waits for its WAL to reach the disk (docs/engine.md, "Timers and jobs"):
 # off, a database crash may undo the last moment of job work, which then runs again.
 APG_JOB_SYNCHRONOUS_COMMIT = env.bool("APG_JOB_SYNCHRONOUS_COMMIT", False)

@@ -1,4 +1,7 @@
+from importlib import import_module
+
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class EngineConfig(AppConfig):
@@ -17,3 +20,5 @@ class EngineConfig(AppConfig):
             clock.forget_zone(instance.schema_name)
 
         post_save.connect(tenant_saved, sender=Tenant, dispatch_uid="engine-tenant-zone", weak=False)
+        for module in settings.APG_HANDLER_MODULES:  # their @register_handler functions
+            import_module(module)

@@ -1,7 +1,8 @@
 """A worker process for the reliability tests: lease one job of a tenant and run it.
 
 ``python -m tests.platform.lease_and_run_job <schema> <job id>``, with ``APG_TEST_KILL_AT`` in the
-environment to die at one of the engine's checkpoints (``apps.engine.checkpoints``).
+environment to die at one of the engine's checkpoints (``apps.engine.checkpoints``). It prints
+how the job ran (``applied``, ``failed``...).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def main(schema: str, job_id: str) -> None:
     lease = uuid.uuid4()
     Job.objects.filter(id=job_id).update(lock_owner="doomed", lock_token=lease, locked_until=clock.now() + jobs.LEASE)
     with wakeup.running_jobs():  # as a worker runs jobs: it wakes no other worker
-        jobs.run_job(jobs.Claimed(uuid.UUID(job_id), lease))
+        print(jobs.run_job(jobs.Claimed(uuid.UUID(job_id), lease)).value)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import pytest
 from django.db import connection, transaction
 
 from apps.engine import checkpoints, clock
-from apps.engine.models import ActivityInstance, Job, ProcessInstance, Token
+from apps.engine.models import ActivityInstance, Incident, Job, ProcessInstance, Token
 from apps.engine.services import jobs, wakeup
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import start_instance
@@ -140,3 +140,49 @@ def test_a_connection_cut_in_the_middle_of_a_job_writes_nothing_and_the_job_runs
 
     in_threads(schema, after_the_lease)
     ran_once(schema, instance)
+
+
+def test_a_handler_that_always_raises_in_a_worker_process_is_tried_a_bounded_number_of_times(
+    platform: Platform,
+) -> None:
+    schema = platform.alpha.schema
+
+    def create() -> tuple[ProcessInstance, Job]:
+        (definition,) = deploy((MODELS / "async_handler.bpmn").read_bytes()).definitions
+        with transaction.atomic(), wakeup.running_jobs():
+            instance = start_instance(definition, {"amount": 12})
+        return instance, Job.objects.get(instance=instance)
+
+    def attempt(job_id: object) -> str:
+        worker = subprocess.run(
+            [sys.executable, "-m", "tests.platform.lease_and_run_job", schema, str(job_id)],
+            cwd=ROOT,
+            env=process_env(APG_HANDLER_MODULES="tests.platform.failing_handlers"),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert worker.returncode == 0, worker.stderr[-3000:]
+        return worker.stdout.strip().splitlines()[-1]
+
+    instance, job = in_threads(schema, create)[0]
+
+    def park() -> None:
+        """Keep the job from the session's other workers between the attempts this test makes."""
+        Job.objects.filter(id=job.id).update(due_at=clock.now() + ONE_DAY)
+
+    def after() -> tuple[Job, int, list[str]]:
+        tokens = sorted(Token.objects.filter(instance=instance).values_list("element_id", flat=True))
+        return Job.objects.get(id=job.id), Incident.objects.filter(instance=instance).count(), tokens
+
+    try:
+        for tried in range(1, jobs.MAX_ATTEMPTS + 1):
+            in_threads(schema, park)
+            assert attempt(job.id) == jobs.Ran.FAILED
+            failed, incidents, tokens = in_threads(schema, after)[0]
+            assert (failed.attempts, incidents) == (tried, 1 if tried == jobs.MAX_ATTEMPTS else 0)
+            assert tokens == ["charge"]  # each attempt rolled back
+        assert "ConnectionError: the payment service does not answer" in failed.last_error
+        assert failed.attempts == failed.max_attempts  # no loop: no worker claims it again; an operator may
+    finally:
+        in_threads(schema, lambda: drop_processes("async_handler"))

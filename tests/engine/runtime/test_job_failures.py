@@ -3,7 +3,6 @@ incident; a conflict with another transaction spends no attempt."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -11,20 +10,12 @@ import pytest
 from django.db import connection
 
 from apps.engine import checkpoints, clock
-from apps.engine.handlers import register_handler
 from apps.engine.models import Incident, Job, OutboxEvent, ProcessInstance
 from apps.engine.services import jobs
 from apps.engine.services.incidents import retry_incident
 from apps.engine.services.instances import start_instance
 from tests.engine.runtime.harness import deployed, waiting_at
-
-calls: list[Mapping[str, Any]] = []
-
-
-@register_handler("testsUnreachableService")
-def unreachable_service(variables: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    calls.append(variables)
-    raise ConnectionError("the payment service does not answer")
+from tests.platform.failing_handlers import calls
 
 
 def test_a_handler_that_always_raises_is_tried_a_bounded_number_of_times_then_stops_with_one_incident(
