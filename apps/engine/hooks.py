@@ -61,3 +61,39 @@ def announce(event: str, instance_id: str, **details: Any) -> None:
                 logger.exception("A subscriber of %s failed for instance %s", event, instance_id)
 
     transaction.on_commit(deliver)
+
+
+# --- In the transaction: writers of user tasks ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UserTaskChanges:
+    """The user tasks a change of ``instance`` (a ProcessInstance) made, completed and took
+    away: each made one is a ``Wait`` of kind ``user-task`` (token, element, details); each
+    completed or taken away one (cancelled: a terminate end event, a boundary event, an
+    operator) is a token id. ``actor`` made the change."""
+
+    instance: Any
+    made: list[Any]
+    taken_away: list[str]
+    now: Any
+    completed: list[str] = field(default_factory=list)
+    actor: str = ""
+
+
+TaskWriter = Callable[[UserTaskChanges], list[tuple[str, list[Any]]]]
+_task_writers: list[TaskWriter] = []
+
+
+def write_user_tasks_with(writer: TaskWriter) -> None:
+    """Register an app's writer of user tasks: it returns statements that the engine sends with
+    the change, in its transaction (and round trip), so a task is never missing nor left over
+    once the change commits. The human task list (apps/tasks) is the one writer."""
+    if writer not in _task_writers:
+        _task_writers.append(writer)
+
+
+def user_task_statements(changes: UserTaskChanges) -> list[tuple[str, list[Any]]]:
+    if not (changes.made or changes.taken_away or changes.completed):
+        return []
+    return [statement for writer in _task_writers for statement in writer(changes)]

@@ -6,3 +6,9 @@ class TasksConfig(AppConfig):
 
     name = "apps.tasks"
     label = "tasks"
+
+    def ready(self) -> None:
+        from apps.engine import hooks
+        from apps.tasks.writer import task_statements
+
+        hooks.write_user_tasks_with(task_statements)

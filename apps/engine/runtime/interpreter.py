@@ -595,6 +595,7 @@ def resume(
         raise TriggerRejected("token-not-waiting", f"The token {token_id} waits for {wait}, not {expected_wait}.")
     token.data.pop("details", None)
     token.data.pop("wait")
+    run.step.completed_waits.append(Wait(wait, token.id, token.element_id))
     return run, token, process.nodes[token.element_id]
 
 

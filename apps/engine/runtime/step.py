@@ -71,6 +71,7 @@ class Step:
     activities: dict[str, ActivityRecord] = field(default_factory=dict)
     waits: list[Wait] = field(default_factory=list)
     cancelled_waits: list[Wait] = field(default_factory=list)
+    completed_waits: list[Wait] = field(default_factory=list)  # what happened (a task completed...)
     incidents: list[IncidentRecord] = field(default_factory=list)
     visited: list[str] = field(default_factory=list)
     outcome: Outcome | None = None

@@ -27,7 +27,7 @@ from apps.engine.models import (
     VariableChange,
     new_text_id,
 )
-from apps.engine.services import calls, outbox
+from apps.engine.services import calls, outbox, rows
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
@@ -121,6 +121,8 @@ def end_as_cancelled(instance: ProcessInstance, *, now: datetime, actor: str, re
         for activity_id, element_id, element_type, token_id in activities
     ]
     tokens = Token.objects.filter(instance=instance)
+    user_tasks = [str(token.id) for token in tokens if token.data.get("wait") == "user-task"]
+    rows.execute(hooks.user_task_statements(hooks.UserTaskChanges(instance, [], user_tasks, now)))
     for token in tokens:
         if token.data.get("wait") == "user-task":
             hooks.announce(

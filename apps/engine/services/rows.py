@@ -28,7 +28,8 @@ class Table:
     """The columns of one model, in order, and how to turn a value into a parameter."""
 
     def __init__(self, model: type[models.Model]) -> None:
-        self._fields = list(model._meta.concrete_fields)
+        # A key the database numbers (an AutoField) is left to it.
+        self._fields = [field for field in model._meta.concrete_fields if not isinstance(field, models.AutoField)]
         self._adapters: list[Callable[[Any], Any]] = [_adapter(field) for field in self._fields]
         self._chunk = max(1, CACHED_PARAMETERS // len(self._fields))
         placeholders = "(" + ", ".join(["%s"] * len(self._fields)) + ")"

@@ -163,6 +163,7 @@ def write_step(
             *outbox.step_statements(instance, step, now=now, state_before=state_before, new=new),
             *_wait_statements(instance, step, now),
             *_variable_changes(instance, step, actor, now),
+            *hooks.user_task_statements(_user_task_changes(instance, step, now, actor)),
         ]
     )
     _announce(instance, step)
@@ -375,6 +376,13 @@ def _apply_to_row(instance: ProcessInstance, step: Step, now: datetime) -> None:
         # Failed: only an operator can move it on (every token stopped by an incident); a
         # modification that starts a token again makes it active.
         instance.state = InstanceState.FAILED if step.halted else InstanceState.ACTIVE
+
+
+def _user_task_changes(instance: ProcessInstance, step: Step, now: datetime, actor: str) -> hooks.UserTaskChanges:
+    made = [wait for wait in step.waits if wait.kind == "user-task"]
+    taken_away = [wait.token_id for wait in step.cancelled_waits if wait.kind == "user-task"]
+    completed = [wait.token_id for wait in step.completed_waits if wait.kind == "user-task"]
+    return hooks.UserTaskChanges(instance, made, taken_away, now, completed, actor)
 
 
 def _announce(instance: ProcessInstance, step: Step) -> None:

@@ -1,0 +1,227 @@
+"""``/api/v1/tasks/``: the task list, and claiming, giving back, assigning and completing tasks."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.pagination import CursorPagination
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apg_wbpm.api.problems import Conflict
+from apps.engine import clock
+from apps.engine.api.requests import valid_data
+from apps.tasks import services
+from apps.tasks.models import OPEN_STATES, Task, TaskEvent
+from apps.tenancy.roles import Action, may
+
+ORDERINGS = {
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "priority": ("priority", "created_at", "id"),
+    "-priority": ("-priority", "created_at", "id"),
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "id"),
+}
+
+
+class TaskSerializer(serializers.ModelSerializer[Task]):
+    instance = serializers.UUIDField(source="instance_id", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "name",
+            "description",
+            "state",
+            "instance",
+            "process_key",
+            "business_key",
+            "element_id",
+            "assignee",
+            "owner",
+            "candidate_users",
+            "candidate_groups",
+            "priority",
+            "due_date",
+            "follow_up_date",
+            "form_key",
+            "assignment_reason",
+            "created_at",
+            "claimed_at",
+            "completed_at",
+            "ended_at",
+        ]
+
+
+class TaskEventSerializer(serializers.ModelSerializer[TaskEvent]):
+    class Meta:
+        model = TaskEvent
+        fields = ["kind", "actor", "at", "details"]
+
+
+class TaskAssignmentSerializer(serializers.Serializer[Any]):
+    assignee = serializers.CharField(max_length=150)
+
+
+class TaskCompletionSerializer(serializers.Serializer[Any]):
+    variables = serializers.DictField(required=False, default=dict)
+
+
+class TaskPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_ordering(self, request: Request, queryset: Any, view: Any) -> tuple[str, ...]:
+        requested = request.query_params.get("ordering", "-priority")
+        if requested not in ORDERINGS:
+            raise ValidationError({"ordering": f"Give one of {', '.join(ORDERINGS)}."})
+        return ORDERINGS[requested]
+
+
+LIST_PARAMETERS = [
+    OpenApiParameter("list", str, enum=["mine", "offered", "all"], description="mine (default with offered: both)"),
+    OpenApiParameter("state", str, description="open (default), or a state: completed, cancelled..."),
+    OpenApiParameter("assignee", str),
+    OpenApiParameter("candidate_group", str),
+    OpenApiParameter("process_key", str),
+    OpenApiParameter("business_key", str),
+    OpenApiParameter("priority_min", int),
+    OpenApiParameter("due_before", str, description="ISO 8601"),
+    OpenApiParameter("due_after", str, description="ISO 8601"),
+    OpenApiParameter("overdue", bool),
+    OpenApiParameter("follow_up_before", str, description="ISO 8601"),
+    OpenApiParameter("q", str, description="words in the name or description"),
+    OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
+]
+
+
+class TaskPermission(BasePermission):
+    """Task workers work on tasks; operators (and tenant admins) see and assign every task."""
+
+    message = "Your role does not allow working on tasks."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        authenticated = bool(user and user.is_authenticated)
+        return authenticated and (may(user, Action.WORK_ON_TASKS) or may(user, Action.OPERATE_PROCESSES))
+
+
+@extend_schema_view(list=extend_schema(parameters=LIST_PARAMETERS))
+class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet[Task]):
+    permission_classes = [TaskPermission]
+    serializer_class = TaskSerializer
+    pagination_class = TaskPagination
+
+    def get_queryset(self) -> QuerySet[Task]:
+        user = self.request.user
+        visible = services.visible_to(user)
+        if self.action != "list":
+            return visible
+        return _filtered(visible, self.request.query_params, user)
+
+    @extend_schema(request=None, responses=TaskSerializer, summary="Claim the task")
+    @action(detail=True, methods=["post"])
+    def claim(self, request: Request, pk: str) -> Response:
+        return self._change(pk, lambda task_id: services.claim(task_id, request.user))
+
+    @extend_schema(request=None, responses=TaskSerializer, summary="Give the task back")
+    @action(detail=True, methods=["post"])
+    def unclaim(self, request: Request, pk: str) -> Response:
+        return self._change(pk, lambda task_id: services.unclaim(task_id, request.user))
+
+    @extend_schema(request=TaskAssignmentSerializer, responses=TaskSerializer, summary="Assign the task")
+    @action(detail=True, methods=["post"])
+    def assign(self, request: Request, pk: str) -> Response:
+        data = valid_data(TaskAssignmentSerializer, request)
+        return self._change(pk, lambda task_id: services.assign(task_id, request.user, data["assignee"]))
+
+    @extend_schema(request=TaskCompletionSerializer, responses=TaskSerializer, summary="Complete the task")
+    @action(detail=True, methods=["post"])
+    def complete(self, request: Request, pk: str) -> Response:
+        data = valid_data(TaskCompletionSerializer, request)
+        return self._change(pk, lambda task_id: services.complete(task_id, request.user, data["variables"]))
+
+    @extend_schema(responses=TaskEventSerializer(many=True), summary="The task's history")
+    @action(detail=True, methods=["get"])
+    def history(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        return Response(TaskEventSerializer(task.events.order_by("at", "id"), many=True).data)
+
+    def _change(self, pk: str, change: Callable[[uuid.UUID], Task]) -> Response:
+        task_id = self._visible_id(pk)
+        try:
+            task = change(task_id)
+        except Task.DoesNotExist as missing:
+            raise NotFound(f"No task {pk}.") from missing
+        except services.TaskConflict as conflict:
+            raise Conflict(str(conflict)) from conflict
+        except services.TaskForbidden as forbidden:
+            raise PermissionDenied(str(forbidden)) from forbidden
+        except services.AssigneeUnknown as unknown:
+            raise ValidationError({"assignee": str(unknown)}) from unknown
+        return Response(TaskSerializer(task).data)
+
+    def _visible_id(self, pk: str) -> uuid.UUID:
+        """The task's id: the service decides who may act on it (403) and whether it still can
+        be (409); a task of another tenant is simply not there."""
+        try:
+            return uuid.UUID(pk)
+        except ValueError as invalid:
+            raise NotFound(f"No task {pk}.") from invalid
+
+
+def _filtered(tasks: QuerySet[Task], params: Any, user: Any) -> QuerySet[Task]:
+    which = params.get("list", "")
+    username = user.get_username()
+    if which == "mine":
+        tasks = tasks.filter(assignee=username)
+    elif which == "offered":
+        tasks = tasks.filter(services.offered_to(user))
+    elif which == "all":
+        if not may(user, Action.OPERATE_PROCESSES):
+            raise PermissionDenied("Listing every task takes an operator's role.")
+    elif which:
+        raise ValidationError({"list": "Give mine, offered or all."})
+    state = params.get("state", "open")
+    tasks = tasks.filter(state__in=OPEN_STATES) if state == "open" else tasks.filter(state=state)
+    exact = {"assignee": "assignee", "process_key": "process_key", "business_key": "business_key"}
+    for parameter, field in exact.items():
+        if params.get(parameter):
+            tasks = tasks.filter(**{field: params[parameter]})
+    if params.get("candidate_group"):
+        tasks = tasks.filter(candidate_groups__contains=[params["candidate_group"]])
+    if params.get("priority_min"):
+        try:
+            tasks = tasks.filter(priority__gte=int(params["priority_min"]))
+        except ValueError as invalid:
+            raise ValidationError({"priority_min": "Give a whole number."}) from invalid
+    for parameter, lookup in (("due_before", "due_date__lt"), ("due_after", "due_date__gt")):
+        if params.get(parameter):
+            tasks = tasks.filter(**{lookup: _moment(parameter, params[parameter])})
+    if params.get("follow_up_before"):
+        tasks = tasks.filter(follow_up_date__lt=_moment("follow_up_before", params["follow_up_before"]))
+    if params.get("overdue") == "true":
+        tasks = tasks.filter(due_date__lt=clock.now())
+    if params.get("q"):
+        words = params["q"].strip()
+        tasks = tasks.filter(Q(name__icontains=words) | Q(description__icontains=words))
+    return tasks
+
+
+def _moment(name: str, raw: str) -> Any:
+    value = parse_datetime(raw)
+    if value is None:
+        raise ValidationError({name: f"{raw!r} is not an ISO 8601 date-time."})
+    return value

@@ -1,0 +1,98 @@
+"""Human tasks: the work a user task of a running instance asks of people, and what happened to it.
+
+A task row is written by the engine's step that reaches the user task, in its transaction
+(``apps.tasks.writer``), and closed by the step that takes it away or by its completion here:
+a task is never missing, nor left open, once the change commits.
+"""
+
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.engine.models import ProcessInstance, new_id
+
+DEFAULT_PRIORITY = 50  # as in Camunda 7
+
+
+class TaskState(models.TextChoices):
+    CREATED = "created"  # waiting for someone: unassigned
+    ASSIGNED = "assigned"  # someone has it (claimed, or assigned by the model or a person)
+    DELEGATED = "delegated"  # its owner handed it to someone, who gives it back when resolved
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"  # the process took it away (a boundary event, a terminate, an operator)
+
+
+OPEN_STATES = (TaskState.CREATED, TaskState.ASSIGNED, TaskState.DELEGATED)
+
+
+class Task(models.Model):
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="human_tasks")
+    token_id = models.UUIDField(help_text="The engine's token waiting at the user task")
+    element_id = models.CharField(max_length=255)
+    process_key = models.CharField(max_length=255)
+    business_key = models.CharField(max_length=255, blank=True)
+    name = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    assignee = models.CharField(max_length=150, blank=True)
+    owner = models.CharField(max_length=150, blank=True, help_text="Who delegated it, and gets it back")
+    candidate_users = ArrayField(models.CharField(max_length=150), default=list, blank=True)
+    candidate_groups = ArrayField(models.CharField(max_length=150), default=list, blank=True)
+    priority = models.IntegerField(default=DEFAULT_PRIORITY)
+    due_date = models.DateTimeField(null=True, blank=True)
+    follow_up_date = models.DateTimeField(null=True, blank=True)
+    form_key = models.CharField(max_length=255, blank=True)
+    state = models.CharField(max_length=16, choices=TaskState.choices, default=TaskState.CREATED)
+    assignment_reason = models.TextField(blank=True, help_text="Why it was assigned as it was")
+    created_at = models.DateTimeField(default=timezone.now)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["assignee", "state"], name="tasks_task_assignee", condition=Q(state__in=OPEN_STATES)),
+            GinIndex(fields=["candidate_groups"], name="tasks_task_candidate_groups"),
+            models.Index(fields=["instance"], name="tasks_task_instance"),
+            models.Index(fields=["-priority", "created_at"], name="tasks_task_open_order"),
+        ]
+        constraints = [
+            # One open task per waiting token: a step writes it once, and takes it away once.
+            models.UniqueConstraint(
+                fields=["token_id"], condition=Q(state__in=OPEN_STATES), name="tasks_task_open_token"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.state})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+
+class TaskEventKind(models.TextChoices):
+    CREATED = "created"
+    CLAIMED = "claimed"
+    UNCLAIMED = "unclaimed"
+    ASSIGNED = "assigned"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+
+
+class TaskEvent(models.Model):
+    """The history of a task: every transition, with who and when."""
+
+    id = models.BigAutoField(primary_key=True)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=16, choices=TaskEventKind.choices)
+    actor = models.CharField(max_length=150, blank=True, help_text="Empty: the process did it")
+    at = models.DateTimeField(default=timezone.now)
+    details = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.kind} by {self.actor or 'the process'}"

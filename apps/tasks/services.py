@@ -1,0 +1,154 @@
+"""What people do with tasks: find them, claim, unclaim, assign and complete them.
+
+Every change locks the task's row (a completion locks its instance first, the order every engine
+trigger keeps), checks the task is still open and the person may act on it, and records the
+transition in the task's history. Two people racing for one task: one wins, the other gets a
+conflict and nothing of theirs is applied.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q, QuerySet
+
+from apps.engine import clock
+from apps.engine.runtime import TriggerRejected
+from apps.engine.services.instances import InstanceNotActive, complete_wait
+from apps.engine.services.store import lock_instance
+from apps.tasks.models import OPEN_STATES, Task, TaskEvent, TaskEventKind, TaskState
+from apps.tenancy.roles import Action, may
+
+
+class TaskConflict(Exception):
+    """The task is no longer as the request expected (completed, cancelled, claimed by another)."""
+
+
+class TaskForbidden(Exception):
+    """The person may not do this to the task."""
+
+
+class AssigneeUnknown(Exception):
+    """The person to assign the task to is not an active user of the tenant."""
+
+
+def group_names(user: Any) -> list[str]:
+    """The names of the groups ``user`` belongs to (candidate groups name them)."""
+    cached: list[str] | None = getattr(user, "_apg_group_names", None)
+    if cached is None:
+        cached = list(user.groups.values_list("name", flat=True))
+        user._apg_group_names = cached
+    return cached
+
+
+def offered_to(user: Any) -> Q:
+    """Open, unassigned tasks ``user`` may claim: named as a candidate, in a candidate group, or
+    offered to nobody in particular (as Camunda's tasklist shows them)."""
+    username = user.get_username()
+    offered = Q(candidate_users__contains=[username]) | Q(candidate_groups__overlap=group_names(user))
+    offered |= Q(candidate_users=[], candidate_groups=[])
+    return Q(state__in=OPEN_STATES, assignee="") & offered
+
+
+def is_candidate(user: Any, task: Task) -> bool:
+    """Whether the task is offered to ``user`` (assigned or not): a candidate user, in a
+    candidate group, or a task offered to nobody in particular."""
+    if not task.candidate_users and not task.candidate_groups:
+        return True
+    return user.get_username() in task.candidate_users or bool(set(task.candidate_groups) & set(group_names(user)))
+
+
+def visible_to(user: Any) -> QuerySet[Task]:
+    """The tasks ``user`` may see: every task for operators and admins; else their own (open or
+    not) and those offered to them."""
+    if may(user, Action.OPERATE_PROCESSES):
+        return Task.objects.all()
+    return Task.objects.filter(Q(assignee=user.get_username()) | offered_to(user))
+
+
+def claim(task_id: uuid.UUID, user: Any) -> Task:
+    username = user.get_username()
+    with transaction.atomic():
+        task = _locked_open(task_id)
+        if task.assignee == username:
+            return task  # claimed already: nothing to do
+        if not is_candidate(user, task):
+            raise TaskForbidden("The task is not offered to you.")
+        if task.assignee:
+            raise TaskConflict(f"The task is claimed by {task.assignee} already.")
+        _assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True)
+    return task
+
+
+def unclaim(task_id: uuid.UUID, user: Any) -> Task:
+    username = user.get_username()
+    with transaction.atomic():
+        task = _locked_open(task_id)
+        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+            raise TaskForbidden("Only its assignee (or an operator) can give the task back.")
+        if not task.assignee:
+            return task
+        previous = task.assignee
+        task.assignee, task.state, task.claimed_at = "", TaskState.CREATED, None
+        task.save(update_fields=["assignee", "state", "claimed_at"])
+        _record(task, TaskEventKind.UNCLAIMED, username, {"previous": previous})
+    return task
+
+
+def assign(task_id: uuid.UUID, user: Any, assignee: str) -> Task:
+    """Give the task to ``assignee``: its assignee may pass it on, an operator may assign any."""
+    username = user.get_username()
+    if not get_user_model().objects.filter(username=assignee, is_active=True).exists():
+        raise AssigneeUnknown(f"No active user {assignee!r} in this tenant.")
+    with transaction.atomic():
+        task = _locked_open(task_id)
+        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+            raise TaskForbidden("Only its assignee (or an operator) can assign the task.")
+        _assign(task, assignee, TaskEventKind.ASSIGNED, actor=username, claimed=False)
+    return task
+
+
+def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Task:
+    """Complete the task with ``variables``: its assignee may, or, when it is unassigned, someone
+    it is offered to (who becomes its assignee). The process moves on in the same transaction."""
+    username = user.get_username()
+    with transaction.atomic():
+        instance_id = Task.objects.filter(id=task_id).values_list("instance_id", flat=True).first()
+        if instance_id is None:
+            raise Task.DoesNotExist(f"No task {task_id}.")
+        lock_instance(instance_id)  # the instance first, as every trigger locks it
+        task = _locked_open(task_id)
+        if task.assignee != username:
+            if task.assignee or not is_candidate(user, task):
+                raise TaskForbidden("Only its assignee can complete the task.")
+            _assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True)
+        try:
+            complete_wait(instance_id, str(task.token_id), variables, actor=username, expected_wait="user-task")
+        except (TriggerRejected, InstanceNotActive) as refused:
+            raise TaskConflict(f"The process no longer waits for this task: {refused}") from refused
+    task.refresh_from_db()
+    return task
+
+
+def _locked_open(task_id: uuid.UUID) -> Task:
+    task = Task.objects.select_for_update().get(id=task_id)
+    if not task.is_open:
+        raise TaskConflict(f"The task is {task.state} already.")
+    return task
+
+
+def _assign(task: Task, assignee: str, kind: str, *, actor: str, claimed: bool) -> None:
+    previous = task.assignee
+    task.assignee, task.state = assignee, TaskState.ASSIGNED
+    task.claimed_at = clock.now() if claimed else task.claimed_at
+    task.assignment_reason = f"Claimed by {assignee}." if claimed else f"Assigned to {assignee} by {actor}."
+    task.save(update_fields=["assignee", "state", "claimed_at", "assignment_reason"])
+    _record(task, kind, actor, {"assignee": assignee, **({"previous": previous} if previous else {})})
+
+
+def _record(task: Task, kind: str, actor: str, details: dict[str, Any]) -> None:
+    TaskEvent.objects.create(task=task, kind=kind, actor=actor, at=clock.now(), details=details)

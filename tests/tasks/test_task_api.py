@@ -1,0 +1,161 @@
+"""The task list over REST: tasks appear with the user task that made them, are claimed, given
+back, assigned and completed, and each change is in their history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django_tenants.utils import schema_context
+
+from apps.tasks.models import Task
+from tests.api.helpers import assert_problem
+from tests.conftest import TenantInfo
+from tests.engine.api.test_engine_api import XML, client_as
+
+MODEL = (Path(__file__).parent / "models" / "approval.bpmn").read_bytes()
+TASKS = "/api/v1/tasks/"
+
+
+def accountants(info: TenantInfo, *names: str) -> None:
+    with schema_context(info.schema):
+        group, _ = Group.objects.get_or_create(name="accounting")
+        for name in names:
+            User.objects.get(username=name).groups.add(group)
+
+
+def start(info: TenantInfo, **variables: Any) -> str:
+    client_as(info, "designer").post("/api/v1/deployments/", MODEL, content_type=XML)
+    values = {"urgent": False, "due": "2026-12-01T12:00:00+00:00", "payer": "operator", **variables}
+    response = client_as(info, "worker").post(
+        "/api/v1/process-definitions/key/task_approval/start/",
+        {"variables": values, "business_key": "inv-7"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    return str(response.json()["id"])
+
+
+def listed(info: TenantInfo, username: str, query: str = "") -> list[dict[str, Any]]:
+    response = client_as(info, username).get(f"{TASKS}{query}")
+    assert response.status_code == 200, response.json()
+    return response.json()["results"]  # type: ignore[no-any-return]
+
+
+def test_a_user_task_becomes_a_task_offered_to_its_candidate_group(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    instance = start(alpha, urgent=True)
+
+    (task,) = listed(alpha, "worker", "?list=offered")
+
+    assert (task["name"], task["state"], task["assignee"], task["priority"]) == (
+        "Approve the invoice",
+        "created",
+        "",
+        80,
+    )
+    assert (task["instance"], task["business_key"], task["process_key"]) == (instance, "inv-7", "task_approval")
+    assert task["candidate_groups"] == ["accounting"] and task["due_date"] == "2026-12-01T12:00:00Z"
+    assert task["assignment_reason"] == "Offered to the candidates the model names: group accounting."
+    assert listed(alpha, "alice", "?list=offered") == []  # not an accountant
+    assert listed(alpha, "worker", "?list=mine") == []
+
+
+def test_claim_complete_and_the_next_task_goes_to_the_assignee_the_model_names(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    instance = start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+    worker = client_as(alpha, "worker")
+
+    claimed = worker.post(f"{TASKS}{task['id']}/claim/")
+    assert claimed.status_code == 200 and claimed.json()["assignee"] == "worker"
+    assert [row["id"] for row in listed(alpha, "worker", "?list=mine")] == [task["id"]]
+
+    done = worker.post(f"{TASKS}{task['id']}/complete/", {"variables": {"approved": True}}, format="json")
+
+    assert done.status_code == 200, done.json()
+    assert (done.json()["state"], done.json()["completed_at"] is not None) == ("completed", True)
+    (pay,) = listed(alpha, "operator", "?list=mine")
+    assert (pay["name"], pay["state"], pay["instance"]) == ("Pay the invoice", "assigned", instance)
+    assert pay["assignment_reason"] == "The model names operator as the assignee."
+    history = worker.get(f"{TASKS}{task['id']}/history/").json()
+    assert [(event["kind"], event["actor"]) for event in history] == [
+        ("created", ""),
+        ("claimed", "worker"),
+        ("completed", "worker"),
+    ]
+    again = worker.post(f"{TASKS}{task['id']}/complete/", {"variables": {}}, format="json")
+    assert_problem(again, 409, "conflict")
+
+
+def test_only_the_assignee_completes_and_a_claimed_task_cannot_be_claimed_again(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker", "alice")
+    start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+    client_as(alpha, "worker").post(f"{TASKS}{task['id']}/claim/")
+
+    taken = client_as(alpha, "alice").post(f"{TASKS}{task['id']}/claim/")
+    completed = client_as(alpha, "alice").post(f"{TASKS}{task['id']}/complete/", {"variables": {}}, format="json")
+
+    assert_problem(taken, 409, "conflict")  # claimed by another
+    assert_problem(completed, 403, "permission_denied")  # not hers to complete
+    with schema_context(alpha.schema):
+        assert Task.objects.get(id=task["id"]).assignee == "worker"
+    back = client_as(alpha, "worker").post(f"{TASKS}{task['id']}/unclaim/")
+    assert back.json()["state"] == "created" and back.json()["assignee"] == ""
+    again = client_as(alpha, "alice").post(f"{TASKS}{task['id']}/claim/")
+    assert again.status_code == 200 and again.json()["assignee"] == "alice"
+
+
+def test_a_task_the_process_takes_away_is_cancelled_in_the_same_transaction(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+
+    client_as(alpha, "worker").post("/api/v1/messages/", {"name": "invoice-withdrawn"}, format="json")
+
+    assert listed(alpha, "worker", "?list=offered") == []
+    with schema_context(alpha.schema):
+        cancelled = Task.objects.get(id=task["id"])
+        assert (cancelled.state, cancelled.ended_at is not None) == ("cancelled", True)
+        assert list(cancelled.events.values_list("kind", flat=True)) == ["created", "cancelled"]
+    late = client_as(alpha, "worker").post(f"{TASKS}{task['id']}/complete/", {"variables": {}}, format="json")
+    assert late.status_code in (404, 409)
+
+
+def test_operators_see_every_task_and_assign_it_and_workers_cannot_list_all(
+    alpha: TenantInfo, beta: TenantInfo
+) -> None:
+    start(alpha)
+    operator = client_as(alpha, "operator")
+    (task,) = [row for row in listed(alpha, "operator", "?list=all") if row["name"] == "Approve the invoice"]
+
+    assigned = operator.post(f"{TASKS}{task['id']}/assign/", {"assignee": "alice"}, format="json")
+    unknown = operator.post(f"{TASKS}{task['id']}/assign/", {"assignee": "nobody"}, format="json")
+
+    assert assigned.status_code == 200 and assigned.json()["assignee"] == "alice"
+    assert assigned.json()["assignment_reason"] == "Assigned to alice by operator."
+    assert_problem(unknown, 400, "validation_error")
+    assert_problem(client_as(alpha, "worker").get(f"{TASKS}?list=all"), 403, "permission_denied")
+    assert [row["id"] for row in listed(alpha, "alice", "?list=mine")] == [task["id"]]
+    assert listed(beta, "operator", "?list=all") == []  # another tenant's tasks are not there
+    assert_problem(client_as(beta, "operator").get(f"{TASKS}{task['id']}/"), 404, "not_found")
+
+
+def test_filters_and_ordering(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    start(alpha, urgent=False, due="2026-12-01T12:00:00+00:00")
+    start(alpha, urgent=True, due="2026-11-01T12:00:00+00:00")
+
+    by_priority = listed(alpha, "worker", "?list=offered&ordering=-priority")
+    urgent_only = listed(alpha, "worker", "?priority_min=60")
+    due_early = listed(alpha, "worker", "?due_before=2026-11-15T00:00:00Z")
+    words = listed(alpha, "worker", "?q=invoice")
+
+    assert [row["priority"] for row in by_priority] == [80, 50]
+    assert [row["priority"] for row in urgent_only] == [80]
+    assert [row["priority"] for row in due_early] == [80]
+    assert len(words) == 2
+    assert_problem(client_as(alpha, "worker").get(f"{TASKS}?ordering=sideways"), 400, "validation_error")
+    assert_problem(client_as(alpha, "worker").get(f"{TASKS}?due_before=soon"), 400, "validation_error")
