@@ -80,6 +80,9 @@ class TaskEventKind(models.TextChoices):
     CLAIMED = "claimed"
     UNCLAIMED = "unclaimed"
     ASSIGNED = "assigned"
+    DELEGATED = "delegated"
+    RESOLVED = "resolved"
+    UPDATED = "updated"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 

@@ -102,13 +102,62 @@ def unclaim(task_id: uuid.UUID, user: Any) -> Task:
 def assign(task_id: uuid.UUID, user: Any, assignee: str) -> Task:
     """Give the task to ``assignee``: its assignee may pass it on, an operator may assign any."""
     username = user.get_username()
-    if not get_user_model().objects.filter(username=assignee, is_active=True).exists():
-        raise AssigneeUnknown(f"No active user {assignee!r} in this tenant.")
+    ensure_active_user(assignee)
     with transaction.atomic():
         task = _locked_open(task_id)
         if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
             raise TaskForbidden("Only its assignee (or an operator) can assign the task.")
         _assign(task, assignee, TaskEventKind.ASSIGNED, actor=username, claimed=False)
+    return task
+
+
+def delegate(task_id: uuid.UUID, user: Any, delegate_to: str) -> Task:
+    """Hand the task to ``delegate_to`` for a while, as Camunda 7 does: whoever had it (or its
+    owner) stays its owner and gets it back when the delegate resolves it."""
+    username = user.get_username()
+    ensure_active_user(delegate_to)
+    with transaction.atomic():
+        task = _locked_open(task_id)
+        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+            raise TaskForbidden("Only its assignee (or an operator) can delegate the task.")
+        owner = task.owner or task.assignee or username
+        task.owner, task.assignee, task.state = owner, delegate_to, TaskState.DELEGATED
+        task.assignment_reason = f"Delegated to {delegate_to} by {username}; {owner} gets it back once it is resolved."
+        task.save(update_fields=["owner", "assignee", "state", "assignment_reason"])
+        _record(task, TaskEventKind.DELEGATED, username, {"delegate": delegate_to, "owner": owner})
+    return task
+
+
+def resolve(task_id: uuid.UUID, user: Any) -> Task:
+    """The delegate is done: the task goes back to its owner, who completes it."""
+    username = user.get_username()
+    with transaction.atomic():
+        task = _locked_open(task_id)
+        if task.state != TaskState.DELEGATED:
+            raise TaskConflict("The task is not delegated.")
+        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+            raise TaskForbidden("Only its delegate (or an operator) can resolve the task.")
+        task.assignee, task.state = task.owner, TaskState.ASSIGNED
+        task.assignment_reason = f"Resolved by {username}: back with its owner {task.owner}."
+        task.save(update_fields=["assignee", "state", "assignment_reason"])
+        _record(task, TaskEventKind.RESOLVED, username, {"owner": task.owner})
+    return task
+
+
+def update(task_id: uuid.UUID, user: Any, changes: Mapping[str, Any]) -> Task:
+    """Set the task's ``priority``, ``due_date`` or ``follow_up_date``: its assignee, its owner
+    or an operator may."""
+    username = user.get_username()
+    with transaction.atomic():
+        task = _locked_open(task_id)
+        if username not in (task.assignee, task.owner) and not may(user, Action.OPERATE_PROCESSES):
+            raise TaskForbidden("Only its assignee, its owner (or an operator) can change the task.")
+        fields = [name for name in ("priority", "due_date", "follow_up_date") if name in changes]
+        for name in fields:
+            setattr(task, name, changes[name])
+        if fields:
+            task.save(update_fields=fields)
+            _record(task, TaskEventKind.UPDATED, username, {name: _json(changes[name]) for name in fields})
     return task
 
 
@@ -122,6 +171,8 @@ def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Tas
             raise Task.DoesNotExist(f"No task {task_id}.")
         lock_instance(instance_id)  # the instance first, as every trigger locks it
         task = _locked_open(task_id)
+        if task.state == TaskState.DELEGATED:
+            raise TaskConflict("The task is delegated: its delegate resolves it, then its owner completes it.")
         if task.assignee != username:
             if task.assignee or not is_candidate(user, task):
                 raise TaskForbidden("Only its assignee can complete the task.")
@@ -132,6 +183,15 @@ def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Tas
             raise TaskConflict(f"The process no longer waits for this task: {refused}") from refused
     task.refresh_from_db()
     return task
+
+
+def ensure_active_user(username: str) -> None:
+    if not get_user_model().objects.filter(username=username, is_active=True).exists():
+        raise AssigneeUnknown(f"No active user {username!r} in this tenant.")
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
 
 
 def _locked_open(task_id: uuid.UUID) -> Task:

@@ -159,3 +159,73 @@ def test_filters_and_ordering(alpha: TenantInfo) -> None:
     assert len(words) == 2
     assert_problem(client_as(alpha, "worker").get(f"{TASKS}?ordering=sideways"), 400, "validation_error")
     assert_problem(client_as(alpha, "worker").get(f"{TASKS}?due_before=soon"), 400, "validation_error")
+
+
+def test_delegation_returns_the_task_to_its_owner_who_then_completes_it(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+    worker, alice = client_as(alpha, "worker"), client_as(alpha, "alice")
+    worker.post(f"{TASKS}{task['id']}/claim/")
+
+    delegated = worker.post(f"{TASKS}{task['id']}/delegate/", {"assignee": "alice"}, format="json")
+    assert (delegated.json()["state"], delegated.json()["assignee"], delegated.json()["owner"]) == (
+        "delegated",
+        "alice",
+        "worker",
+    )
+    assert_problem(alice.post(f"{TASKS}{task['id']}/complete/", {}, format="json"), 409, "conflict")  # resolve first
+
+    resolved = alice.post(f"{TASKS}{task['id']}/resolve/")
+    assert (resolved.json()["state"], resolved.json()["assignee"]) == ("assigned", "worker")
+    done = worker.post(f"{TASKS}{task['id']}/complete/", {"variables": {"approved": False}}, format="json")
+    assert done.json()["state"] == "completed"
+    kinds = [event["kind"] for event in worker.get(f"{TASKS}{task['id']}/history/").json()]
+    assert kinds == ["created", "claimed", "delegated", "resolved", "completed"]
+
+
+def test_the_assignee_sets_priority_and_dates_and_counts_follow(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    start(alpha)
+    start(alpha)
+    first, second = listed(alpha, "worker", "?list=offered")
+    worker = client_as(alpha, "worker")
+    assert worker.get(f"{TASKS}counts/").json() == {"mine": 0, "offered": 2, "overdue": 0}
+    worker.post(f"{TASKS}{first['id']}/claim/")
+
+    changed = worker.patch(
+        f"{TASKS}{first['id']}/", {"priority": 90, "due_date": "2026-01-01T00:00:00Z"}, format="json"
+    )
+    refused = worker.patch(f"{TASKS}{second['id']}/", {"priority": 1}, format="json")  # not hers yet
+    invalid = worker.patch(f"{TASKS}{first['id']}/", {"priority": "high"}, format="json")
+
+    assert (changed.json()["priority"], changed.json()["due_date"]) == (90, "2026-01-01T00:00:00Z")
+    assert_problem(refused, 403, "permission_denied")
+    assert_problem(invalid, 400, "validation_error")
+    assert worker.get(f"{TASKS}counts/").json() == {"mine": 1, "offered": 1, "overdue": 1}
+
+
+def test_bulk_actions_answer_for_each_task(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker", "alice")
+    start(alpha)
+    start(alpha)
+    first, second = listed(alpha, "worker", "?list=offered")
+    client_as(alpha, "alice").post(f"{TASKS}{second['id']}/claim/")
+    missing = "01a2167a-0000-7000-8000-000000000000"
+
+    response = client_as(alpha, "worker").post(
+        f"{TASKS}bulk/", {"action": "claim", "tasks": [first["id"], second["id"], missing]}, format="json"
+    )
+
+    assert response.status_code == 200, response.json()
+    assert [(row["id"], row["status"]) for row in response.json()] == [
+        (first["id"], 200),
+        (second["id"], 409),
+        (missing, 404),
+    ]
+    nobody = client_as(alpha, "operator").post(
+        f"{TASKS}bulk/", {"action": "assign", "tasks": [first["id"]], "assignee": "nobody"}, format="json"
+    )
+    assert_problem(nobody, 400, "validation_error")
+    with schema_context(alpha.schema):
+        assert Task.objects.get(id=first["id"]).assignee == "worker"  # nothing changed by the refused request

@@ -78,6 +78,39 @@ class TaskCompletionSerializer(serializers.Serializer[Any]):
     variables = serializers.DictField(required=False, default=dict)
 
 
+class TaskChangeSerializer(serializers.Serializer[Any]):
+    priority = serializers.IntegerField(required=False, min_value=0, max_value=1000)
+    due_date = serializers.DateTimeField(required=False, allow_null=True)
+    follow_up_date = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class TaskCountsSerializer(serializers.Serializer[Any]):
+    mine = serializers.IntegerField(help_text="Open tasks assigned to you")
+    offered = serializers.IntegerField(help_text="Open, unassigned tasks offered to you")
+    overdue = serializers.IntegerField(help_text="Of those, past their due date")
+
+
+BULK_ACTIONS = ("claim", "unclaim", "assign", "complete")
+
+
+class BulkSerializer(serializers.Serializer[Any]):
+    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    tasks = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=100)
+    assignee = serializers.CharField(required=False, max_length=150, help_text="For assign")
+    variables = serializers.DictField(required=False, default=dict, help_text="For complete")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if data["action"] == "assign" and not data.get("assignee"):
+            raise serializers.ValidationError({"assignee": "Give the user to assign the tasks to."})
+        return data
+
+
+class BulkResultSerializer(serializers.Serializer[Any]):
+    id = serializers.UUIDField()
+    status = serializers.IntegerField(help_text="What this task alone would have answered: 200, 403, 404, 409")
+    detail = serializers.CharField(allow_blank=True)
+
+
 class TaskPagination(CursorPagination):
     page_size = 50
     page_size_query_param = "page_size"
@@ -152,6 +185,68 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def complete(self, request: Request, pk: str) -> Response:
         data = valid_data(TaskCompletionSerializer, request)
         return self._change(pk, lambda task_id: services.complete(task_id, request.user, data["variables"]))
+
+    @extend_schema(request=TaskAssignmentSerializer, responses=TaskSerializer, summary="Delegate the task")
+    @action(detail=True, methods=["post"])
+    def delegate(self, request: Request, pk: str) -> Response:
+        data = valid_data(TaskAssignmentSerializer, request)
+        return self._change(pk, lambda task_id: services.delegate(task_id, request.user, data["assignee"]))
+
+    @extend_schema(request=None, responses=TaskSerializer, summary="Resolve a delegated task: back to its owner")
+    @action(detail=True, methods=["post"])
+    def resolve(self, request: Request, pk: str) -> Response:
+        return self._change(pk, lambda task_id: services.resolve(task_id, request.user))
+
+    @extend_schema(request=TaskChangeSerializer, responses=TaskSerializer, summary="Set priority, due or follow-up")
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = valid_data(TaskChangeSerializer, request)
+        return self._change(pk, lambda task_id: services.update(task_id, request.user, data))
+
+    @extend_schema(responses=TaskCountsSerializer, summary="How many tasks wait for you")
+    @action(detail=False, methods=["get"])
+    def counts(self, request: Request) -> Response:
+        user = request.user
+        mine = Task.objects.filter(assignee=user.get_username(), state__in=OPEN_STATES)
+        offered = Task.objects.filter(services.offered_to(user))
+        overdue = Q(due_date__lt=clock.now())
+        counts = {
+            "mine": mine.count(),
+            "offered": offered.count(),
+            "overdue": mine.filter(overdue).count() + offered.filter(overdue).count(),
+        }
+        return Response(TaskCountsSerializer(counts).data)
+
+    @extend_schema(request=BulkSerializer, responses=BulkResultSerializer(many=True), summary="Act on many tasks")
+    @action(detail=False, methods=["post"])
+    def bulk(self, request: Request) -> Response:
+        """Claim, give back, assign or complete each task on its own (a transaction each); the
+        answer lists what each would have answered alone."""
+        data = valid_data(BulkSerializer, request)
+        user = request.user
+        act: dict[str, Callable[[uuid.UUID], Task]] = {
+            "claim": lambda task_id: services.claim(task_id, user),
+            "unclaim": lambda task_id: services.unclaim(task_id, user),
+            "assign": lambda task_id: services.assign(task_id, user, data.get("assignee", "")),
+            "complete": lambda task_id: services.complete(task_id, user, data["variables"]),
+        }
+        if data["action"] == "assign":
+            try:
+                services.ensure_active_user(data["assignee"])  # before any task changes
+            except services.AssigneeUnknown as unknown:
+                raise ValidationError({"assignee": str(unknown)}) from unknown
+        results = []
+        for task_id in data["tasks"]:
+            try:
+                act[data["action"]](task_id)
+            except Task.DoesNotExist:
+                results.append({"id": task_id, "status": 404, "detail": f"No task {task_id}."})
+            except services.TaskForbidden as forbidden:
+                results.append({"id": task_id, "status": 403, "detail": str(forbidden)})
+            except services.TaskConflict as conflict:
+                results.append({"id": task_id, "status": 409, "detail": str(conflict)})
+            else:
+                results.append({"id": task_id, "status": 200, "detail": ""})
+        return Response(BulkResultSerializer(results, many=True).data)
 
     @extend_schema(responses=TaskEventSerializer(many=True), summary="The task's history")
     @action(detail=True, methods=["get"])
