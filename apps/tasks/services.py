@@ -20,6 +20,7 @@ from apps.engine import clock
 from apps.engine.runtime import TriggerRejected
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from apps.engine.services.store import lock_instance
+from apps.tasks import forms
 from apps.tasks.models import OPEN_STATES, Task, TaskEvent, TaskEventKind, TaskState
 from apps.tenancy.roles import Action, may
 
@@ -30,6 +31,14 @@ class TaskConflict(Exception):
 
 class TaskForbidden(Exception):
     """The person may not do this to the task."""
+
+
+class FormInvalid(Exception):
+    """Submitted values do not fit the task's form; ``problems`` lists them per field."""
+
+    def __init__(self, problems: dict[str, list[str]]) -> None:
+        super().__init__("Some values do not fit the task's form.")
+        self.problems = problems
 
 
 class AssigneeUnknown(Exception):
@@ -169,7 +178,7 @@ def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Tas
         instance_id = Task.objects.filter(id=task_id).values_list("instance_id", flat=True).first()
         if instance_id is None:
             raise Task.DoesNotExist(f"No task {task_id}.")
-        lock_instance(instance_id)  # the instance first, as every trigger locks it
+        instance = lock_instance(instance_id)  # the instance first, as every trigger locks it
         task = _locked_open(task_id)
         if task.state == TaskState.DELEGATED:
             raise TaskConflict("The task is delegated: its delegate resolves it, then its owner completes it.")
@@ -177,6 +186,9 @@ def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Tas
             if task.assignee or not is_candidate(user, task):
                 raise TaskForbidden("Only its assignee can complete the task.")
             _assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True)
+        wrong = forms.problems(forms.fields_of(task), dict(variables), dict(instance.variables))
+        if wrong:
+            raise FormInvalid(wrong)  # rolls back the claim made just above, if any
         try:
             complete_wait(instance_id, str(task.token_id), variables, actor=username, expected_wait="user-task")
         except (TriggerRejected, InstanceNotActive) as refused:

@@ -43,6 +43,7 @@ OPERATIONS = {
     ("/api/v1/tasks/{id}/resolve/", "post"),
     ("/api/v1/tasks/counts/", "get"),
     ("/api/v1/tasks/bulk/", "post"),
+    ("/api/v1/tasks/{id}/form/", "get"),
     ("/api/v1/process-instances/", "get"),
     ("/api/v1/process-instances/{id}/", "get"),
     ("/api/v1/process-instances/{id}/suspend/", "post"),

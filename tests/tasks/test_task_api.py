@@ -229,3 +229,54 @@ def test_bulk_actions_answer_for_each_task(alpha: TenantInfo) -> None:
     assert_problem(nobody, 400, "validation_error")
     with schema_context(alpha.schema):
         assert Task.objects.get(id=first["id"]).assignee == "worker"  # nothing changed by the refused request
+
+
+def test_a_completion_is_checked_against_the_task_s_form_field_by_field(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    instance = start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+    worker = client_as(alpha, "worker")
+
+    form = worker.get(f"{TASKS}{task['id']}/form/").json()["fields"]
+    assert [(field["id"], field["type"], field["required"], field["value"]) for field in form] == [
+        ("approved", "boolean", True, None),
+        ("amount", "long", False, "100"),
+        ("note", "string", False, None),
+        ("channel", "enum", False, None),
+    ]
+    assert form[3]["values"] == [{"id": "mail", "name": "Mail"}, {"id": "phone", "name": "Phone"}]
+
+    wrong = worker.post(
+        f"{TASKS}{task['id']}/complete/",
+        {"variables": {"amount": "lots", "note": "Pay now!!", "channel": "fax"}},
+        format="json",
+    )
+
+    body = assert_problem(wrong, 400, "validation_error")
+    assert body["errors"]["variables"] == {
+        "approved": ["This field is required."],
+        "amount": ["Give a whole number."],
+        "note": ["Give text that matches [A-Za-z ]*."],
+        "channel": ["Choose one of mail, phone."],
+    }
+    with schema_context(alpha.schema):
+        unchanged = Task.objects.get(id=task["id"])
+        assert (unchanged.state, unchanged.assignee) == ("created", "")  # not even claimed
+    too_big = worker.post(
+        f"{TASKS}{task['id']}/complete/", {"variables": {"approved": True, "amount": 20000}}, format="json"
+    )
+    assert assert_problem(too_big, 400, "validation_error")["errors"]["variables"] == {
+        "amount": ["Give at most 10000."]
+    }
+
+    done = worker.post(
+        f"{TASKS}{task['id']}/complete/",
+        {"variables": {"approved": True, "amount": 250, "note": "Fine", "channel": "mail"}},
+        format="json",
+    )
+    assert done.status_code == 200, done.json()
+    with schema_context(alpha.schema):
+        from apps.engine.models import ProcessInstance
+
+        variables = ProcessInstance.objects.get(id=instance).variables
+    assert (variables["amount"], variables["channel"]) == (250, "mail")

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from apg_wbpm.api.problems import Conflict
 from apps.engine import clock
 from apps.engine.api.requests import valid_data
-from apps.tasks import services
+from apps.tasks import forms, services
 from apps.tasks.models import OPEN_STATES, Task, TaskEvent
 from apps.tenancy.roles import Action, may
 
@@ -76,6 +76,13 @@ class TaskAssignmentSerializer(serializers.Serializer[Any]):
 
 class TaskCompletionSerializer(serializers.Serializer[Any]):
     variables = serializers.DictField(required=False, default=dict)
+
+
+class TaskFormSerializer(serializers.Serializer[Any]):
+    fields = serializers.ListField(  # type: ignore[assignment]
+        child=serializers.DictField(),
+        help_text="id, label, type, required, readonly, default, values (an enum's), constraints, value",
+    )
 
 
 class TaskChangeSerializer(serializers.Serializer[Any]):
@@ -248,6 +255,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 results.append({"id": task_id, "status": 200, "detail": ""})
         return Response(BulkResultSerializer(results, many=True).data)
 
+    @extend_schema(responses=TaskFormSerializer, summary="The task's form, with the current values")
+    @action(detail=True, methods=["get"])
+    def form(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        return Response(forms.as_json(forms.fields_of(task), dict(task.instance.variables)))
+
     @extend_schema(responses=TaskEventSerializer(many=True), summary="The task's history")
     @action(detail=True, methods=["get"])
     def history(self, request: Request, pk: str) -> Response:
@@ -266,6 +279,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise PermissionDenied(str(forbidden)) from forbidden
         except services.AssigneeUnknown as unknown:
             raise ValidationError({"assignee": str(unknown)}) from unknown
+        except services.FormInvalid as invalid:
+            raise ValidationError({"variables": invalid.problems}) from invalid
         return Response(TaskSerializer(task).data)
 
     def _visible_id(self, pk: str) -> uuid.UUID:

@@ -1,0 +1,176 @@
+"""The form of a task, and checking what a person submits against it before the process moves on.
+
+A user task's generated form is its ``camunda:formData``: fields with an id, a label, a type
+(``string``, ``long``, ``double``, ``boolean``, ``date``, ``enum``), a default value, the enum's
+values and validation constraints (``required``, ``readonly``, ``minlength``, ``maxlength``,
+``min``, ``max``, and ``pattern`` (or ``regex``), a regular expression the whole text must match).
+Submitted values are checked per field; the problems come back per field, and nothing moves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+import regex
+
+from apps.engine.bpmn import spec
+from apps.engine.services.compiled import compiled_process
+from apps.tasks.models import Task
+
+PATTERN_SECONDS = 0.05  # a pattern that takes longer on one value is refused, not run further
+LONGEST_PATTERN = 500
+
+
+@dataclass(frozen=True)
+class Field:
+    id: str
+    label: str
+    type: str
+    default: str | None = None
+    values: list[dict[str, str]] = field(default_factory=list)  # an enum's choices: id and name
+    constraints: dict[str, str | None] = field(default_factory=dict)
+
+    @property
+    def required(self) -> bool:
+        return "required" in self.constraints
+
+    @property
+    def readonly(self) -> bool:
+        return "readonly" in self.constraints
+
+
+def fields_of(task: Task) -> list[Field]:
+    """The generated form of ``task`` (empty when its user task has none)."""
+    process = compiled_process(task.instance.definition)
+    node = process.nodes.get(task.element_id)
+    form_fields: tuple[spec.FormField, ...] = node.extensions.form_fields if node is not None else ()
+    return [
+        Field(
+            id=form_field.id,
+            label=form_field.label or form_field.id,
+            type=(form_field.type or "string").lower(),
+            default=form_field.default_value,
+            values=[{"id": value_id, "name": name or value_id} for value_id, name in form_field.values],
+            constraints={constraint.name.lower(): constraint.config for constraint in form_field.constraints},
+        )
+        for form_field in form_fields
+    ]
+
+
+def problems(fields: list[Field], submitted: dict[str, Any], current: dict[str, Any]) -> dict[str, list[str]]:
+    """What is wrong with ``submitted`` against the form, per field id (empty: nothing)."""
+    found: dict[str, list[str]] = {}
+    for form_field in fields:
+        messages = _check(form_field, submitted, current)
+        if messages:
+            found[form_field.id] = messages
+    return found
+
+
+def _check(form_field: Field, submitted: dict[str, Any], current: dict[str, Any]) -> list[str]:
+    present = form_field.id in submitted and submitted[form_field.id] not in (None, "")
+    value = submitted.get(form_field.id)
+    if form_field.readonly and form_field.id in submitted and value != current.get(form_field.id):
+        return ["This field is read-only."]
+    if not present:
+        has_value = current.get(form_field.id) not in (None, "") or form_field.default not in (None, "")
+        return ["This field is required."] if form_field.required and not has_value else []
+    kind = _type_problem(form_field, value)
+    if kind:
+        return [kind]
+    return _constraint_problems(form_field, value)
+
+
+def _type_problem(form_field: Field, value: Any) -> str | None:
+    kind = form_field.type
+    if kind == "string" and not isinstance(value, str):
+        return "Give text."
+    if kind == "long" and (type(value) is not int):
+        return "Give a whole number."
+    if kind == "double" and (isinstance(value, bool) or not isinstance(value, int | float)):
+        return "Give a number."
+    if kind == "boolean" and not isinstance(value, bool):
+        return "Give true or false."
+    if kind == "date" and not _is_date(value):
+        return "Give a date (ISO 8601, such as 2026-12-01 or 2026-12-01T09:00:00Z)."
+    if kind == "enum" and value not in [choice["id"] for choice in form_field.values]:
+        choices = ", ".join(choice["id"] for choice in form_field.values)
+        return f"Choose one of {choices}."
+    return None
+
+
+def _is_date(value: Any) -> bool:
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def _constraint_problems(form_field: Field, value: Any) -> list[str]:
+    found = []
+    constraints = form_field.constraints
+    for name, describe in (("minlength", "at least {} characters"), ("maxlength", "at most {} characters")):
+        bound = _number(constraints.get(name))
+        if name in constraints and bound is not None and isinstance(value, str):
+            too_short = name == "minlength" and len(value) < bound
+            too_long = name == "maxlength" and len(value) > bound
+            if too_short or too_long:
+                found.append(f"Give {describe.format(int(bound))}.")
+    numeric = isinstance(value, int | float) and not isinstance(value, bool)
+    for name in ("min", "max"):
+        bound = _number(constraints.get(name))
+        if not numeric or bound is None:
+            continue
+        if (name == "min" and value < bound) or (name == "max" and value > bound):
+            found.append(f"Give {'at least' if name == 'min' else 'at most'} {_show(bound)}.")
+    pattern = constraints.get("pattern") or constraints.get("regex")
+    if pattern and isinstance(value, str) and not _matches(pattern, value):
+        found.append(f"Give text that matches {pattern}.")
+    return found
+
+
+def _number(text: str | None) -> float | None:
+    try:
+        return float(text) if text not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _show(number: float) -> str:
+    return str(int(number)) if number == int(number) else str(number)
+
+
+def _matches(pattern: str, value: str) -> bool:
+    """Whether the whole of ``value`` matches ``pattern``; a pattern too long, invalid, or too slow
+    on the value does not match (the model's author sees the field refused)."""
+    if len(pattern) > LONGEST_PATTERN:
+        return False
+    try:
+        return cast("bool", regex.fullmatch(pattern, value, timeout=PATTERN_SECONDS) is not None)
+    except (regex.error, TimeoutError):
+        return False
+
+
+def as_json(fields: list[Field], current: dict[str, Any]) -> dict[str, Any]:
+    """The form as the API shows it: each field with its current value (the variable, else the default)."""
+    return {
+        "fields": [
+            {
+                "id": form_field.id,
+                "label": form_field.label,
+                "type": form_field.type,
+                "required": form_field.required,
+                "readonly": form_field.readonly,
+                "default": form_field.default,
+                "values": form_field.values,
+                "constraints": form_field.constraints,
+                "value": current.get(form_field.id, form_field.default),
+            }
+            for form_field in fields
+        ]
+    }
