@@ -83,8 +83,23 @@ class TaskEventKind(models.TextChoices):
     DELEGATED = "delegated"
     RESOLVED = "resolved"
     UPDATED = "updated"
+    COMMENTED = "commented"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+
+class TaskComment(models.Model):
+    """A remark on a task; ``mentions`` are the users of the tenant it names as ``@username``."""
+
+    id = models.BigAutoField(primary_key=True)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="comments")
+    author = models.CharField(max_length=150)
+    text = models.TextField(max_length=5000)
+    mentions = ArrayField(models.CharField(max_length=150), default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:40]}"
 
 
 class TaskEvent(models.Model):

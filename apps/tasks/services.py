@@ -8,6 +8,7 @@ conflict and nothing of theirs is applied.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -21,7 +22,7 @@ from apps.engine.runtime import TriggerRejected
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from apps.engine.services.store import lock_instance
 from apps.tasks import forms
-from apps.tasks.models import OPEN_STATES, Task, TaskEvent, TaskEventKind, TaskState
+from apps.tasks.models import OPEN_STATES, Task, TaskComment, TaskEvent, TaskEventKind, TaskState
 from apps.tenancy.roles import Action, may
 
 
@@ -204,6 +205,27 @@ def ensure_active_user(username: str) -> None:
 
 def _json(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
+
+
+def comment(task_id: uuid.UUID, user: Any, text: str) -> TaskComment:
+    """Add a comment to a task ``user`` may see; the active users it names as ``@username`` are
+    its mentions (an event of the task's history names them, for the notifications to come)."""
+    task = visible_to(user).filter(id=task_id).first()
+    if task is None:
+        raise Task.DoesNotExist(f"No task {task_id}.")
+    named = {match.rstrip(".") for match in MENTION.findall(text)}
+    known = get_user_model().objects.filter(username__in=named, is_active=True)
+    mentions = sorted(known.values_list("username", flat=True))
+    author = user.get_username()
+    with transaction.atomic():
+        made = TaskComment.objects.create(
+            task=task, author=author, text=text, mentions=mentions, created_at=clock.now()
+        )
+        _record(task, TaskEventKind.COMMENTED, author, {"comment_id": made.id, "mentions": mentions})
+    return made
 
 
 def _locked_open(task_id: uuid.UUID) -> Task:

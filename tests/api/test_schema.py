@@ -44,6 +44,8 @@ OPERATIONS = {
     ("/api/v1/tasks/counts/", "get"),
     ("/api/v1/tasks/bulk/", "post"),
     ("/api/v1/tasks/{id}/form/", "get"),
+    ("/api/v1/tasks/{id}/comments/", "get"),
+    ("/api/v1/tasks/{id}/comments/", "post"),
     ("/api/v1/process-instances/", "get"),
     ("/api/v1/process-instances/{id}/", "get"),
     ("/api/v1/process-instances/{id}/suspend/", "post"),

@@ -280,3 +280,27 @@ def test_a_completion_is_checked_against_the_task_s_form_field_by_field(alpha: T
 
         variables = ProcessInstance.objects.get(id=instance).variables
     assert (variables["amount"], variables["channel"]) == (250, "mail")
+
+
+def test_comments_name_the_users_they_mention_and_stay_with_the_task(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker")
+    start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+    worker = client_as(alpha, "worker")
+
+    made = worker.post(
+        f"{TASKS}{task['id']}/comments/",
+        {"text": "@alice please check the VAT; @nobody and mail@example.com are no users"},
+        format="json",
+    )
+    empty = worker.post(f"{TASKS}{task['id']}/comments/", {"text": ""}, format="json")
+
+    assert made.status_code == 201, made.json()
+    assert (made.json()["author"], made.json()["mentions"]) == ("worker", ["alice"])
+    assert_problem(empty, 400, "validation_error")
+    listed_comments = worker.get(f"{TASKS}{task['id']}/comments/").json()
+    assert [comment["text"][:6] for comment in listed_comments] == ["@alice"]
+    history = worker.get(f"{TASKS}{task['id']}/history/").json()
+    assert history[-1]["kind"] == "commented" and history[-1]["details"]["mentions"] == ["alice"]
+    stranger = client_as(alpha, "alice").post(f"{TASKS}{task['id']}/comments/", {"text": "hi"}, format="json")
+    assert_problem(stranger, 404, "not_found")  # not an accountant: she cannot see the task

@@ -21,7 +21,7 @@ from apg_wbpm.api.problems import Conflict
 from apps.engine import clock
 from apps.engine.api.requests import valid_data
 from apps.tasks import forms, services
-from apps.tasks.models import OPEN_STATES, Task, TaskEvent
+from apps.tasks.models import OPEN_STATES, Task, TaskComment, TaskEvent
 from apps.tenancy.roles import Action, may
 
 ORDERINGS = {
@@ -62,6 +62,13 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "completed_at",
             "ended_at",
         ]
+
+
+class TaskCommentSerializer(serializers.ModelSerializer[TaskComment]):
+    class Meta:
+        model = TaskComment
+        fields = ["id", "author", "text", "mentions", "created_at"]
+        read_only_fields = ["id", "author", "mentions", "created_at"]
 
 
 class TaskEventSerializer(serializers.ModelSerializer[TaskEvent]):
@@ -260,6 +267,22 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def form(self, request: Request, pk: str) -> Response:
         task = self.get_object()
         return Response(forms.as_json(forms.fields_of(task), dict(task.instance.variables)))
+
+    @extend_schema(
+        methods=["GET"], responses=TaskCommentSerializer(many=True), summary="The task's comments, oldest first"
+    )
+    @extend_schema(methods=["POST"], request=TaskCommentSerializer, responses={201: TaskCommentSerializer})
+    @action(detail=True, methods=["get", "post"])
+    def comments(self, request: Request, pk: str) -> Response:
+        if request.method == "GET":
+            task = self.get_object()
+            return Response(TaskCommentSerializer(task.comments.order_by("created_at", "id"), many=True).data)
+        data = valid_data(TaskCommentSerializer, request)
+        try:
+            made = services.comment(self._visible_id(pk), request.user, data["text"])
+        except Task.DoesNotExist as missing:
+            raise NotFound(f"No task {pk}.") from missing
+        return Response(TaskCommentSerializer(made).data, status=201)
 
     @extend_schema(responses=TaskEventSerializer(many=True), summary="The task's history")
     @action(detail=True, methods=["get"])
