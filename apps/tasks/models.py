@@ -114,3 +114,20 @@ class TaskEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor or 'the process'}"
+
+
+class TaskFilter(models.Model):
+    """A task list someone saved (its query parameters), for themselves or shared with a group."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    owner = models.CharField(max_length=150)
+    name = models.CharField(max_length=200)
+    query = models.JSONField(default=dict, help_text="The task list's query parameters")
+    shared_with_group = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="tasks_filter_owner_name")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -22,7 +22,7 @@ from apps.engine.runtime import TriggerRejected
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from apps.engine.services.store import lock_instance
 from apps.tasks import forms
-from apps.tasks.models import OPEN_STATES, Task, TaskComment, TaskEvent, TaskEventKind, TaskState
+from apps.tasks.models import OPEN_STATES, Task, TaskComment, TaskEvent, TaskEventKind, TaskFilter, TaskState
 from apps.tenancy.roles import Action, may
 
 
@@ -78,6 +78,12 @@ def visible_to(user: Any) -> QuerySet[Task]:
     if may(user, Action.OPERATE_PROCESSES):
         return Task.objects.all()
     return Task.objects.filter(Q(assignee=user.get_username()) | offered_to(user))
+
+
+def filters_for(user: Any) -> QuerySet[TaskFilter]:
+    """The saved task lists ``user`` may use: their own, and those shared with their groups."""
+    shared = Q(shared_with_group__in=group_names(user)) & ~Q(shared_with_group="")
+    return TaskFilter.objects.filter(Q(owner=user.get_username()) | shared)
 
 
 def claim(task_id: uuid.UUID, user: Any) -> Task:

@@ -304,3 +304,34 @@ def test_comments_name_the_users_they_mention_and_stay_with_the_task(alpha: Tena
     assert history[-1]["kind"] == "commented" and history[-1]["details"]["mentions"] == ["alice"]
     stranger = client_as(alpha, "alice").post(f"{TASKS}{task['id']}/comments/", {"text": "hi"}, format="json")
     assert_problem(stranger, 404, "not_found")  # not an accountant: she cannot see the task
+
+
+def test_saved_filters_are_their_owners_and_shared_with_a_group_they_apply_to_the_list(alpha: TenantInfo) -> None:
+    accountants(alpha, "worker", "alice")
+    start(alpha, urgent=True)
+    start(alpha, urgent=False)
+    worker, alice = client_as(alpha, "worker"), client_as(alpha, "alice")
+
+    made = worker.post(
+        "/api/v1/task-filters/",
+        {"name": "Urgent", "query": {"list": "offered", "priority_min": 60}, "shared_with_group": "accounting"},
+        format="json",
+    )
+    assert made.status_code == 201, made.json()
+    saved = made.json()["id"]
+    assert [row["priority"] for row in listed(alpha, "alice", f"?filter={saved}")] == [80]  # shared with her group
+    assert len(listed(alpha, "alice", f"?filter={saved}&priority_min=10")) == 2  # the request's own win
+
+    duplicate = worker.post("/api/v1/task-filters/", {"name": "Urgent", "query": {}}, format="json")
+    unknown = worker.post("/api/v1/task-filters/", {"name": "Odd", "query": {"colour": "red"}}, format="json")
+    elsewhere = worker.post(
+        "/api/v1/task-filters/", {"name": "Theirs", "query": {}, "shared_with_group": "designers"}, format="json"
+    )
+    assert_problem(duplicate, 409, "conflict")
+    assert_problem(unknown, 400, "validation_error")
+    assert_problem(elsewhere, 400, "validation_error")
+    assert_problem(alice.delete(f"/api/v1/task-filters/{saved}/"), 403, "permission_denied")  # not hers
+    assert_problem(client_as(alpha, "designer").get("/api/v1/task-filters/"), 403, "permission_denied")
+    assert [row["name"] for row in client_as(alpha, "operator").get("/api/v1/task-filters/").json()] == []
+    assert worker.delete(f"/api/v1/task-filters/{saved}/").status_code == 204
+    assert_problem(alice.get(f"{TASKS}?filter={saved}"), 400, "validation_error")

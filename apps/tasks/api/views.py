@@ -151,6 +151,7 @@ LIST_PARAMETERS = [
     OpenApiParameter("follow_up_before", str, description="ISO 8601"),
     OpenApiParameter("q", str, description="words in the name or description"),
     OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
+    OpenApiParameter("filter", str, description="a saved filter's id: its parameters, under these"),
 ]
 
 
@@ -176,7 +177,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         visible = services.visible_to(user)
         if self.action != "list":
             return visible
-        return _filtered(visible, self.request.query_params, user)
+        return _filtered(visible, _with_saved_filter(self.request.query_params, user), user)
 
     @extend_schema(request=None, responses=TaskSerializer, summary="Claim the task")
     @action(detail=True, methods=["post"])
@@ -313,6 +314,20 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return uuid.UUID(pk)
         except ValueError as invalid:
             raise NotFound(f"No task {pk}.") from invalid
+
+
+def _with_saved_filter(params: Any, user: Any) -> Any:
+    """The query parameters, under those of the saved filter ``filter`` names (the request's win)."""
+    if not params.get("filter"):
+        return params
+    try:
+        saved_id = uuid.UUID(params["filter"])
+    except ValueError as invalid:
+        raise ValidationError({"filter": "Give the id of a saved filter."}) from invalid
+    saved = services.filters_for(user).filter(id=saved_id).first()
+    if saved is None:
+        raise ValidationError({"filter": "No saved filter of yours or of your groups has this id."})
+    return {**saved.query, **{name: params[name] for name in params if name != "filter"}}
 
 
 def _filtered(tasks: QuerySet[Task], params: Any, user: Any) -> QuerySet[Task]:
