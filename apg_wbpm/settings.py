@@ -171,6 +171,22 @@ LOGOUT_REDIRECT_URL = "login"
 # --- Requests: bodies above this size are refused with 413 before they are read.
 APG_MAX_REQUEST_BYTES = env.int("APG_MAX_REQUEST_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = APG_MAX_REQUEST_BYTES
+# Task attachments (docs/tasks.md): where they are kept (one folder per tenant), how large one
+# may be, and the content types accepted.
+APG_ATTACHMENT_DIR = Path(env.str("APG_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
+APG_ATTACHMENT_MAX_BYTES = env.int("APG_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
+APG_ATTACHMENT_TYPES = env.list(
+    "APG_ATTACHMENT_TYPES",
+    [
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/plain",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ],
+)
 
 # --- REST API.
 REST_FRAMEWORK = {

@@ -84,6 +84,7 @@ class TaskEventKind(models.TextChoices):
     RESOLVED = "resolved"
     UPDATED = "updated"
     COMMENTED = "commented"
+    ATTACHED = "attached"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
 
@@ -128,6 +129,22 @@ class TaskFilter(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["owner", "name"], name="tasks_filter_owner_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TaskAttachment(models.Model):
+    """A file added to a task, kept in the tenant's own folder (``apps.tasks.attachments``)."""
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    path = models.CharField(max_length=500, help_text="Where it is kept, under APG_ATTACHMENT_DIR")
+    uploaded_by = models.CharField(max_length=150)
+    created_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:
         return self.name

@@ -335,3 +335,42 @@ def test_saved_filters_are_their_owners_and_shared_with_a_group_they_apply_to_th
     assert [row["name"] for row in client_as(alpha, "operator").get("/api/v1/task-filters/").json()] == []
     assert worker.delete(f"/api/v1/task-filters/{saved}/").status_code == 204
     assert_problem(alice.get(f"{TASKS}?filter={saved}"), 400, "validation_error")
+
+
+def test_attachments_are_kept_per_tenant_within_their_size_and_types(
+    alpha: TenantInfo, beta: TenantInfo, settings: Any, tmp_path: Path
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.APG_ATTACHMENT_DIR = tmp_path
+    settings.APG_ATTACHMENT_MAX_BYTES = 1000
+    accountants(alpha, "worker")
+    start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+    worker = client_as(alpha, "worker")
+    url = f"{TASKS}{task['id']}/attachments/"
+
+    def upload(name: str, content: bytes, content_type: str) -> Any:
+        return worker.post(url, {"file": SimpleUploadedFile(name, content, content_type)}, format="multipart")
+
+    kept = upload("receipt.pdf", b"%PDF-1.4 a receipt", "application/pdf")
+    too_big = upload("big.pdf", b"x" * 1001, "application/pdf")
+    wrong_type = upload("tool.exe", b"MZ", "application/x-msdownload")
+    disguised = upload("tool.exe", b"MZ", "application/pdf")
+
+    assert kept.status_code == 201, kept.json()
+    assert (kept.json()["name"], kept.json()["size"], kept.json()["uploaded_by"]) == ("receipt.pdf", 18, "worker")
+    for refused in (too_big, wrong_type, disguised):
+        assert "file" in assert_problem(refused, 400, "validation_error")["errors"]
+    files = sorted(path.relative_to(tmp_path).parts[0] for path in tmp_path.rglob("*") if path.is_file())
+    assert files == [alpha.schema]  # one file, in the tenant's own folder; nothing of the refused ones
+    assert [row["name"] for row in worker.get(url).json()] == ["receipt.pdf"]
+
+    download = worker.get(f"{url}{kept.json()['id']}/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 a receipt"
+    assert download["Content-Disposition"] == 'attachment; filename="receipt.pdf"'
+    assert_problem(client_as(beta, "operator").get(f"{url}{kept.json()['id']}/"), 404, "not_found")
+    assert_problem(client_as(alpha, "alice").delete(f"{url}{kept.json()['id']}/"), 404, "not_found")  # unseen
+    assert worker.delete(f"{url}{kept.json()['id']}/").status_code == 204
+    assert worker.get(url).json() == []

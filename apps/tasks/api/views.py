@@ -7,12 +7,14 @@ from collections.abc import Callable
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import FileResponse
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.pagination import CursorPagination
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -20,8 +22,8 @@ from rest_framework.response import Response
 from apg_wbpm.api.problems import Conflict
 from apps.engine import clock
 from apps.engine.api.requests import valid_data
-from apps.tasks import forms, services
-from apps.tasks.models import OPEN_STATES, Task, TaskComment, TaskEvent
+from apps.tasks import attachments, forms, services
+from apps.tasks.models import OPEN_STATES, Task, TaskAttachment, TaskComment, TaskEvent
 from apps.tenancy.roles import Action, may
 
 ORDERINGS = {
@@ -69,6 +71,16 @@ class TaskCommentSerializer(serializers.ModelSerializer[TaskComment]):
         model = TaskComment
         fields = ["id", "author", "text", "mentions", "created_at"]
         read_only_fields = ["id", "author", "mentions", "created_at"]
+
+
+class TaskAttachmentSerializer(serializers.ModelSerializer[TaskAttachment]):
+    class Meta:
+        model = TaskAttachment
+        fields = ["id", "name", "content_type", "size", "uploaded_by", "created_at"]
+
+
+class AttachmentUploadSerializer(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="multipart/form-data; its content type and name must agree")
 
 
 class TaskEventSerializer(serializers.ModelSerializer[TaskEvent]):
@@ -137,6 +149,7 @@ class TaskPagination(CursorPagination):
         return ORDERINGS[requested]
 
 
+ATTACHMENT_ID = OpenApiParameter("attachment_id", str, OpenApiParameter.PATH, description="the attachment's id")
 LIST_PARAMETERS = [
     OpenApiParameter("list", str, enum=["mine", "offered", "all"], description="mine (default with offered: both)"),
     OpenApiParameter("state", str, description="open (default), or a state: completed, cancelled..."),
@@ -284,6 +297,52 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except Task.DoesNotExist as missing:
             raise NotFound(f"No task {pk}.") from missing
         return Response(TaskCommentSerializer(made).data, status=201)
+
+    @extend_schema(methods=["GET"], responses=TaskAttachmentSerializer(many=True), summary="The task's attachments")
+    @extend_schema(
+        methods=["POST"],
+        request={"multipart/form-data": AttachmentUploadSerializer},
+        responses={201: TaskAttachmentSerializer},
+        summary="Attach a file",
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def attachments(self, request: Request, pk: str) -> Response:
+        task = self.get_object()
+        if request.method == "GET":
+            return Response(TaskAttachmentSerializer(task.attachments.order_by("created_at"), many=True).data)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError({"file": "Send the file as the multipart field file."})
+        try:
+            made = attachments.add(task, request.user, upload.name or "", upload.content_type or "", upload)
+        except attachments.AttachmentRefused as refused:
+            raise ValidationError({"file": str(refused)}) from refused
+        return Response(TaskAttachmentSerializer(made).data, status=201)
+
+    @extend_schema(
+        methods=["GET"],
+        parameters=[ATTACHMENT_ID],
+        responses={(200, "application/octet-stream"): bytes},
+        summary="Download an attachment",
+    )
+    @extend_schema(
+        methods=["DELETE"], parameters=[ATTACHMENT_ID], responses={204: None}, summary="Remove an attachment"
+    )
+    @action(detail=True, methods=["get", "delete"], url_path=r"attachments/(?P<attachment_id>[^/.]+)")
+    def attachment(self, request: Request, pk: str, attachment_id: str) -> Any:
+        task = self.get_object()
+        try:
+            found = attachments.attachment_of(task, attachment_id)
+        except TaskAttachment.DoesNotExist as missing:
+            raise NotFound(str(missing)) from missing
+        if request.method == "DELETE":
+            if found.uploaded_by != request.user.get_username() and not may(request.user, Action.OPERATE_PROCESSES):
+                raise PermissionDenied("Only who attached it (or an operator) removes an attachment.")
+            attachments.remove(found)
+            return Response(status=204)
+        return FileResponse(
+            attachments.open_file(found), as_attachment=True, filename=found.name, content_type=found.content_type
+        )
 
     @extend_schema(responses=TaskEventSerializer(many=True), summary="The task's history")
     @action(detail=True, methods=["get"])
