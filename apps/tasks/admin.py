@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from apps.engine.admin import ReadOnlyAdmin
-from apps.tasks.models import Task, TaskEvent
+from apps.tasks.models import Absence, RoutingRule, Task, TaskEvent, UserSkill
 
 
 class EventInline(admin.TabularInline):
@@ -21,3 +21,21 @@ class TaskAdmin(ReadOnlyAdmin):
     search_fields = ("name", "assignee", "business_key")
     show_full_result_count = False
     inlines = [EventInline]
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(admin.ModelAdmin):
+    list_display = ("process_key", "element_id", "strategy", "group", "required_skills")
+    list_filter = ("strategy",)
+
+
+@admin.register(UserSkill)
+class UserSkillAdmin(admin.ModelAdmin):
+    list_display = ("username", "skill")
+    search_fields = ("username", "skill")
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    list_display = ("username", "substitute", "starts_at", "ends_at")
+    search_fields = ("username", "substitute")

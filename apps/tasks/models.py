@@ -148,3 +148,68 @@ class TaskAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class RoutingStrategy(models.TextChoices):
+    ROUND_ROBIN = "round-robin"
+    LEAST_LOADED = "least-loaded"
+    SKILLS = "skills"
+    PERFORMANCE = "performance"
+
+
+class RoutingRule(models.Model):
+    """How the tasks of a process (or of one of its user tasks) are routed when the model names
+    no assignee. A user task's ``camunda:property`` ``routing`` (with ``routingGroup`` and
+    ``requiredSkills``) says the same for that task and wins over a rule."""
+
+    id = models.BigAutoField(primary_key=True)
+    process_key = models.CharField(max_length=255)
+    element_id = models.CharField(max_length=255, blank=True, help_text="Empty: every user task of the process")
+    strategy = models.CharField(max_length=16, choices=RoutingStrategy.choices)
+    group = models.CharField(max_length=150, blank=True, help_text="Empty: the task's first candidate group")
+    required_skills = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["process_key", "element_id"], name="tasks_routing_rule_target"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.process_key}/{self.element_id or '*'}: {self.strategy}"
+
+
+class UserSkill(models.Model):
+    """A skill of a user of the tenant (skill-based routing)."""
+
+    id = models.BigAutoField(primary_key=True)
+    username = models.CharField(max_length=150)
+    skill = models.CharField(max_length=100)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["username", "skill"], name="tasks_user_skill")]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.skill}"
+
+
+class Absence(models.Model):
+    """A user away from ``starts_at`` to ``ends_at``: tasks routed to them go to ``substitute``."""
+
+    id = models.BigAutoField(primary_key=True)
+    username = models.CharField(max_length=150)
+    substitute = models.CharField(max_length=150)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.username} away, {self.substitute} instead"
+
+
+class RoutingCursor(models.Model):
+    """Who was given the last task of a round-robin turn, per group and task."""
+
+    key = models.CharField(max_length=600, primary_key=True)
+    last_assignee = models.CharField(max_length=150)
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.last_assignee}"

@@ -14,6 +14,8 @@ from typing import Any
 from apps.engine.hooks import UserTaskChanges
 from apps.engine.models import new_id
 from apps.engine.services import rows
+from apps.engine.services.compiled import compiled_process
+from apps.tasks import routing
 from apps.tasks.models import DEFAULT_PRIORITY, OPEN_STATES, Task, TaskEvent, TaskEventKind, TaskState
 
 
@@ -67,12 +69,23 @@ def _task_row(changes: UserTaskChanges, wait: Any) -> dict[str, Any]:
         reason = f"Offered to the candidates the model names: {named}."
     else:
         reason = "The model names no assignee and no candidates: anyone allowed to work on tasks may claim it."
+    process_key = instance.definition.key
+    if not assignee:
+        node = compiled_process(instance.definition).nodes.get(wait.element_id)
+        properties = node.extensions.properties if node is not None else {}
+        rule = routing.routing_for(process_key, wait.element_id, properties, candidate_groups)
+        chosen = routing.choose(rule, process_key, wait.element_id, changes.now) if rule is not None else None
+        if chosen is not None:
+            assignee, reason = chosen.assignee, chosen.reason
+    if assignee:
+        present = routing.substitute(assignee, reason, changes.now)
+        assignee, reason = present.assignee, present.reason
     return {
         "id": new_id(),
         "instance_id": instance.id,
         "token_id": uuid.UUID(wait.token_id),
         "element_id": wait.element_id,
-        "process_key": instance.definition.key,
+        "process_key": process_key,
         "business_key": instance.business_key or "",
         "name": _text(details.get("name")) or wait.element_id,
         "description": "",
