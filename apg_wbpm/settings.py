@@ -270,6 +270,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.engine.tasks.wake_event_relays",
         "schedule": env.int("APG_EVENTS_POLL_SECONDS", 5),
     },
+    # SLA escalations of human tasks whose thresholds have passed (docs/tasks.md, "SLAs").
+    "escalate-tasks": {
+        "task": "apps.tasks.tasks.escalate_tasks",
+        "schedule": env.int("APG_SLA_CHECK_SECONDS", 60),
+    },
     "purge-engine-events": {
         "task": "apps.engine.tasks.purge_old_events",
         "schedule": 3600,

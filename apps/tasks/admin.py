@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from apps.engine.admin import ReadOnlyAdmin
-from apps.tasks.models import Absence, RoutingRule, Task, TaskEvent, UserSkill
+from apps.tasks.models import Absence, BusinessCalendar, RoutingRule, SlaRule, Task, TaskEvent, UserSkill
 
 
 class EventInline(admin.TabularInline):
@@ -39,3 +39,13 @@ class UserSkillAdmin(admin.ModelAdmin):
 class AbsenceAdmin(admin.ModelAdmin):
     list_display = ("username", "substitute", "starts_at", "ends_at")
     search_fields = ("username", "substitute")
+
+
+@admin.register(BusinessCalendar)
+class BusinessCalendarAdmin(admin.ModelAdmin):
+    list_display = ("working_days", "day_starts", "day_ends")
+
+
+@admin.register(SlaRule)
+class SlaRuleAdmin(admin.ModelAdmin):
+    list_display = ("process_key", "element_id", "duration", "at_risk_percent")

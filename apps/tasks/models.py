@@ -48,6 +48,9 @@ class Task(models.Model):
     form_key = models.CharField(max_length=255, blank=True)
     state = models.CharField(max_length=16, choices=TaskState.choices, default=TaskState.CREATED)
     assignment_reason = models.TextField(blank=True, help_text="Why it was assigned as it was")
+    sla_due_at = models.DateTimeField(null=True, blank=True, help_text="When its SLA runs out")
+    at_risk_percent = models.PositiveSmallIntegerField(default=80)
+    escalations_done = ArrayField(models.CharField(max_length=60), default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     claimed_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -84,6 +87,7 @@ class TaskEventKind(models.TextChoices):
     RESOLVED = "resolved"
     UPDATED = "updated"
     COMMENTED = "commented"
+    ESCALATED = "escalated"
     ATTACHED = "attached"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
@@ -213,3 +217,40 @@ class RoutingCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key}: {self.last_assignee}"
+
+
+def _working_days() -> list[int]:
+    return [0, 1, 2, 3, 4]  # Monday to Friday
+
+
+class BusinessCalendar(models.Model):
+    """The tenant's working time (in its time zone), which SLAs count: working days, the hours of a
+    working day, and holidays. One row; without it, every hour counts."""
+
+    id = models.BigAutoField(primary_key=True)
+    working_days = ArrayField(models.PositiveSmallIntegerField(), default=_working_days, help_text="0 is Monday")
+    day_starts = models.TimeField(default="09:00")
+    day_ends = models.TimeField(default="17:00")
+    holidays = ArrayField(models.DateField(), default=list, blank=True)
+
+    def __str__(self) -> str:
+        return f"working days {self.working_days}, {self.day_starts}-{self.day_ends}"
+
+
+class SlaRule(models.Model):
+    """How long the tasks of a process (or of one of its user tasks) may take, in working time,
+    and what happens as that time runs out (``escalations``: ``{"at": percent, "action":
+    "notify" | "reassign" | "raise-priority", "group": ..., "priority": ...}``)."""
+
+    id = models.BigAutoField(primary_key=True)
+    process_key = models.CharField(max_length=255)
+    element_id = models.CharField(max_length=255, blank=True, help_text="Empty: every user task of the process")
+    duration = models.CharField(max_length=50, help_text="ISO 8601, in working time: PT8H, P2D")
+    at_risk_percent = models.PositiveSmallIntegerField(default=80)
+    escalations = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["process_key", "element_id"], name="tasks_sla_rule_target")]
+
+    def __str__(self) -> str:
+        return f"{self.process_key}/{self.element_id or '*'}: {self.duration}"

@@ -15,7 +15,7 @@ from apps.engine.hooks import UserTaskChanges
 from apps.engine.models import new_id
 from apps.engine.services import rows
 from apps.engine.services.compiled import compiled_process
-from apps.tasks import routing
+from apps.tasks import routing, sla
 from apps.tasks.models import DEFAULT_PRIORITY, OPEN_STATES, Task, TaskEvent, TaskEventKind, TaskState
 
 
@@ -77,6 +77,7 @@ def _task_row(changes: UserTaskChanges, wait: Any) -> dict[str, Any]:
         chosen = routing.choose(rule, process_key, wait.element_id, changes.now) if rule is not None else None
         if chosen is not None:
             assignee, reason = chosen.assignee, chosen.reason
+    deadline = sla.sla_for(process_key, wait.element_id, changes.now, _moment(details.get("due_date"), changes.now))
     if assignee:
         present = routing.substitute(assignee, reason, changes.now)
         assignee, reason = present.assignee, present.reason
@@ -94,7 +95,10 @@ def _task_row(changes: UserTaskChanges, wait: Any) -> dict[str, Any]:
         "candidate_users": candidate_users,
         "candidate_groups": candidate_groups,
         "priority": _priority(details.get("priority")),
-        "due_date": _moment(details.get("due_date"), changes.now),
+        "due_date": deadline.due_at if deadline is not None else None,
+        "sla_due_at": deadline.due_at if deadline is not None else None,
+        "at_risk_percent": deadline.at_risk_percent if deadline is not None else 80,
+        "escalations_done": [],
         "follow_up_date": _moment(details.get("follow_up_date"), changes.now),
         "form_key": _text(details.get("form_key")),
         "state": TaskState.ASSIGNED if assignee else TaskState.CREATED,

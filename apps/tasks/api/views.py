@@ -22,7 +22,7 @@ from rest_framework.response import Response
 from apg_wbpm.api.problems import Conflict
 from apps.engine import clock
 from apps.engine.api.requests import valid_data
-from apps.tasks import attachments, forms, services
+from apps.tasks import attachments, forms, services, sla
 from apps.tasks.models import OPEN_STATES, Task, TaskAttachment, TaskComment, TaskEvent
 from apps.tenancy.roles import Action, may
 
@@ -38,6 +38,10 @@ ORDERINGS = {
 
 class TaskSerializer(serializers.ModelSerializer[Task]):
     instance = serializers.UUIDField(source="instance_id", read_only=True)
+    sla_status = serializers.SerializerMethodField(help_text="none, on-track, at-risk or breached")
+
+    def get_sla_status(self, task: Task) -> str:
+        return sla.status(task, clock.now())
 
     class Meta:
         model = Task
@@ -59,6 +63,8 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
             "follow_up_date",
             "form_key",
             "assignment_reason",
+            "sla_due_at",
+            "sla_status",
             "created_at",
             "claimed_at",
             "completed_at",
