@@ -4,11 +4,15 @@ A user task's generated form is its ``camunda:formData``: fields with an id, a l
 (``string``, ``long``, ``double``, ``boolean``, ``date``, ``enum``), a default value, the enum's
 values and validation constraints (``required``, ``readonly``, ``minlength``, ``maxlength``,
 ``min``, ``max``, and ``pattern`` (or ``regex``), a regular expression the whole text must match).
+A form-js form embedded in the process (``zeebe:userTaskForm``, named by the user task's form key
+``camunda-forms:bpmn:<id>``) is read into the same fields (``FORM_JS_TYPES``).
 Submitted values are checked per field; the problems come back per field, and nothing moves.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
@@ -41,10 +45,34 @@ class Field:
         return "readonly" in self.constraints
 
 
+EMBEDDED_FORM = "camunda-forms:bpmn:"
+# form-js component types and the field types they give; other components (text, images,
+# buttons, spacers) hold no value. Groups are read through.
+FORM_JS_TYPES = {
+    "textfield": "string",
+    "textarea": "string",
+    "number": "double",
+    "checkbox": "boolean",
+    "select": "enum",
+    "radio": "enum",
+    "datetime": "date",
+    "checklist": "list",
+    "taglist": "list",
+}
+VALIDATION_PATTERNS = {"email": r"[^@\s]+@[^@\s]+\.[^@\s]+", "phone": r"\+?[0-9 ()./-]{5,}"}
+
+
 def fields_of(task: Task) -> list[Field]:
-    """The generated form of ``task`` (empty when its user task has none)."""
+    """The form of ``task``: its ``camunda:formData``, else its embedded form-js form (empty: none)."""
     process = compiled_process(task.instance.definition)
     node = process.nodes.get(task.element_id)
+    if task.form_key.startswith(EMBEDDED_FORM) and not (node is not None and node.extensions.form_fields):
+        text = process.spec.extensions.user_task_forms.get(task.form_key[len(EMBEDDED_FORM) :], "")
+        try:
+            schema = json.loads(text) if text else {}
+        except ValueError:
+            schema = {}
+        return list(_form_js_fields(schema.get("components", []) if isinstance(schema, dict) else []))
     form_fields: tuple[spec.FormField, ...] = node.extensions.form_fields if node is not None else ()
     return [
         Field(
@@ -57,6 +85,48 @@ def fields_of(task: Task) -> list[Field]:
         )
         for form_field in form_fields
     ]
+
+
+def _form_js_fields(components: list[Any]) -> Iterator[Field]:
+    for component in components:
+        if not isinstance(component, dict):
+            continue
+        if isinstance(component.get("components"), list):  # a group
+            yield from _form_js_fields(component["components"])
+        kind = FORM_JS_TYPES.get(str(component.get("type", "")))
+        key = component.get("key")
+        if kind is None or not isinstance(key, str) or not key:
+            continue
+        validate = component.get("validate") if isinstance(component.get("validate"), dict) else {}
+        constraints: dict[str, str | None] = {}
+        for ours, theirs in (("min", "min"), ("max", "max"), ("minlength", "minLength"), ("maxlength", "maxLength")):
+            if validate.get(theirs) is not None:
+                constraints[ours] = str(validate[theirs])
+        if validate.get("required"):
+            constraints["required"] = None
+        pattern = validate.get("pattern") or VALIDATION_PATTERNS.get(str(validate.get("validationType", "")))
+        if pattern:
+            constraints["pattern"] = str(pattern)
+        if component.get("readonly") or component.get("disabled"):
+            constraints["readonly"] = None
+        values = component.get("values") if isinstance(component.get("values"), list) else []
+        default = component.get("defaultValue")
+        yield Field(
+            id=key,
+            label=str(component.get("label") or key),
+            type=kind,
+            default=None if default is None else str(default),
+            values=[
+                {"id": str(value.get("value")), "name": str(value.get("label") or value.get("value"))}
+                for value in values
+                if isinstance(value, dict)
+            ],
+            constraints=constraints,
+        )
+
+
+def _choice(value: dict[str, Any]) -> dict[str, str]:
+    return {"id": str(value.get("value")), "name": str(value.get("label") or value.get("value"))}
 
 
 def problems(fields: list[Field], submitted: dict[str, Any], current: dict[str, Any]) -> dict[str, list[str]]:
@@ -95,7 +165,12 @@ def _type_problem(form_field: Field, value: Any) -> str | None:
         return "Give true or false."
     if kind == "date" and not _is_date(value):
         return "Give a date (ISO 8601, such as 2026-12-01 or 2026-12-01T09:00:00Z)."
-    if kind == "enum" and value not in [choice["id"] for choice in form_field.values]:
+    choices = [choice["id"] for choice in form_field.values]
+    if kind == "list" and (
+        not isinstance(value, list) or (choices and any(str(item) not in choices for item in value))
+    ):
+        return f"Give a list of {', '.join(choices)}." if choices else "Give a list."
+    if kind == "enum" and value not in choices:
         choices = ", ".join(choice["id"] for choice in form_field.values)
         return f"Choose one of {choices}."
     return None

@@ -374,3 +374,37 @@ def test_attachments_are_kept_per_tenant_within_their_size_and_types(
     assert_problem(client_as(alpha, "alice").delete(f"{url}{kept.json()['id']}/"), 404, "not_found")  # unseen
     assert worker.delete(f"{url}{kept.json()['id']}/").status_code == 204
     assert worker.get(url).json() == []
+
+
+def test_an_embedded_form_js_form_is_checked_like_a_generated_one(alpha: TenantInfo) -> None:
+    client_as(alpha, "designer").post(
+        "/api/v1/deployments/", (Path(__file__).parent / "models" / "zeebe_form.bpmn").read_bytes(), content_type=XML
+    )
+    client_as(alpha, "worker").post("/api/v1/process-definitions/key/zeebe_form/start/", {}, format="json")
+    (task,) = listed(alpha, "worker", "?list=offered")
+    worker = client_as(alpha, "worker")
+
+    form = worker.get(f"{TASKS}{task['id']}/form/").json()["fields"]
+    assert [(field["id"], field["type"], field["required"]) for field in form] == [
+        ("email", "string", True),
+        ("amount", "double", False),
+        ("outcome", "enum", False),
+        ("checks", "list", False),
+    ]
+    wrong = worker.post(
+        f"{TASKS}{task['id']}/complete/",
+        {"variables": {"email": "not-an-address", "amount": 900, "outcome": "maybe", "checks": ["id", "dna"]}},
+        format="json",
+    )
+    assert assert_problem(wrong, 400, "validation_error")["errors"]["variables"] == {
+        "email": [r"Give text that matches [^@\s]+@[^@\s]+\.[^@\s]+."],
+        "amount": ["Give at most 500."],
+        "outcome": ["Choose one of pay, refuse."],
+        "checks": ["Give a list of id, receipt."],
+    }
+    done = worker.post(
+        f"{TASKS}{task['id']}/complete/",
+        {"variables": {"email": "ann@example.com", "amount": 120.5, "outcome": "pay", "checks": ["id"]}},
+        format="json",
+    )
+    assert done.status_code == 200, done.json()

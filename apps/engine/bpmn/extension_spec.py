@@ -126,6 +126,8 @@ class ExtensionConfig:
     call_outputs: tuple[CallMapping, ...] = ()
     headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     properties: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # A process's embedded form-js forms (``zeebe:userTaskForm``), by id, as JSON text.
+    user_task_forms: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     unsupported: tuple[Feature, ...] = ()
     ignored: tuple[Feature, ...] = ()
 

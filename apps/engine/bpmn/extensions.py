@@ -87,6 +87,7 @@ class ExtensionReader:
     call_outputs: list[CallMapping] = field(default_factory=list)
     headers: dict[str, str] = field(default_factory=dict)
     properties: dict[str, str] = field(default_factory=dict)
+    user_task_forms: dict[str, str] = field(default_factory=dict)
     unsupported: list[Feature] = field(default_factory=list)
     ignored: list[Feature] = field(default_factory=list)
     script: Script | None = None
@@ -493,6 +494,13 @@ def _zeebe_form(reader: ExtensionReader, element: Element) -> None:
     reader.form_key = next((key for key in keys if key), reader.form_key)
 
 
+def _zeebe_user_task_form(reader: ExtensionReader, element: Element) -> None:
+    """A form-js form embedded in the process; a user task names it ``camunda-forms:bpmn:<id>``."""
+    form_id = attribute(element, "id")
+    if form_id:
+        reader.user_task_forms[form_id] = text_of(element)
+
+
 def _zeebe_io_mapping(reader: ExtensionReader, element: Element) -> None:
     """Read Zeebe mappings; on a call activity they pass variables to and from the called process."""
     for mapping in child_elements(element):
@@ -625,7 +633,7 @@ ZEEBE_ELEMENTS: Mapping[str, Rule[ElementReader]] = {
     "script": Rule(SCRIPT_TASK, _zeebe_script),
     "subscription": Rule(MESSAGE, _zeebe_subscription),
     "properties": Rule(None, _read_properties),
-    "userTaskForm": Rule(PROCESS),
+    "userTaskForm": Rule(PROCESS, _zeebe_user_task_form),
     "versionTag": Rule(PROCESS),
 }
 ELEMENT_RULES: Mapping[tuple[str, str], Rule[ElementReader]] = {
