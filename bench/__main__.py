@@ -29,7 +29,7 @@ from bench.sizes import QUICK, RECORDED, EngineSizes
 
 ENGINE_SUITES = ("interpreter", "durable", "rest", "scale")
 EVENT_SUITES = ("timers", "far-timers", "correlation")
-SUITES = ("http", *ENGINE_SUITES, "jobs", *EVENT_SUITES)
+SUITES = ("http", *ENGINE_SUITES, "jobs", *EVENT_SUITES, "tasks")
 # Time to seed a million instances on a slow machine, on top of the measured seconds.
 ENGINE_TOKEN_MINUTES = 60
 
@@ -107,7 +107,7 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     warmup = args.warmup if args.warmup is not None else (30 if args.soak else 3)
     planned_minutes = (args.soak_seconds if args.soak else 2 * args.seconds) // 60 + warmup // 60 + 15
-    if set(suites) & {"rest", "scale"}:
+    if set(suites) & {"rest", "scale", "tasks"}:
         planned_minutes += ENGINE_TOKEN_MINUTES
     context = prepare(user_count=args.users, fresh=args.fresh, jwt_minutes=planned_minutes)
     print(f"\n{describe_machine(context.wrk)}", flush=True)
@@ -126,7 +126,7 @@ def _run(args: argparse.Namespace) -> int:
         from bench.interpreter import run_interpreter
 
         run_interpreter(sizes.interpreter_seconds, commands["interpreter"])
-    if set(suites) & {"durable", "rest", "scale"}:
+    if set(suites) & {"durable", "rest", "scale", "tasks"}:
         status = max(status, _run_database_suites(context, suites, sizes, commands))
     if "jobs" in suites:
         from bench.engine_data import deploy_bench_models
@@ -176,6 +176,12 @@ def _run_database_suites(context: BenchContext, suites: list[str], sizes: Engine
     if "scale" in suites:
         waiting, seconds, calls = sizes.scale_waiting, sizes.scale_seconds, sizes.complete_calls
         run_scale(context, definitions[USER_TASK], waiting, seconds, calls, commands["scale"])
+    if "tasks" in suites:
+        from bench.tasks import run_tasks
+
+        plan = LoadPlan(threads=2, connections=sizes.rest_connections, seconds=sizes.rest_seconds)
+        command = suite_command("tasks", sizes is QUICK)
+        run_tasks(context, definitions[USER_TASK], sizes.rest_waiting, plan, sizes.complete_calls, command)
     return status
 
 

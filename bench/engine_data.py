@@ -20,6 +20,7 @@ ENGINE_TABLES = (
     "engine_incident",
     "engine_job",
     "engine_messagesubscription",
+    "tasks_task",  # the human task of a waiting user task
 )
 
 

@@ -20,6 +20,7 @@ from typing import Any, cast
 import regex
 
 from apps.engine.bpmn import spec
+from apps.engine.models import ProcessInstance
 from apps.engine.services.compiled import compiled_process
 from apps.tasks.models import Task
 
@@ -62,9 +63,10 @@ FORM_JS_TYPES = {
 VALIDATION_PATTERNS = {"email": r"[^@\s]+@[^@\s]+\.[^@\s]+", "phone": r"\+?[0-9 ()./-]{5,}"}
 
 
-def fields_of(task: Task) -> list[Field]:
-    """The form of ``task``: its ``camunda:formData``, else its embedded form-js form (empty: none)."""
-    process = compiled_process(task.instance.definition)
+def fields_of(task: Task, instance: ProcessInstance | None = None) -> list[Field]:
+    """The form of ``task``: its ``camunda:formData``, else its embedded form-js form (empty: none).
+    ``instance``: the task's instance, when the caller has read it already."""
+    process = compiled_process((instance or task.instance).definition)
     node = process.nodes.get(task.element_id)
     if task.form_key.startswith(EMBEDDED_FORM) and not (node is not None and node.extensions.form_fields):
         text = process.spec.extensions.user_task_forms.get(task.form_key[len(EMBEDDED_FORM) :], "")

@@ -193,14 +193,16 @@ def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Tas
             if task.assignee or not is_candidate(user, task):
                 raise TaskForbidden("Only its assignee can complete the task.")
             _assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True)
-        wrong = forms.problems(forms.fields_of(task), dict(variables), dict(instance.variables))
+        wrong = forms.problems(forms.fields_of(task, instance), dict(variables), dict(instance.variables))
         if wrong:
             raise FormInvalid(wrong)  # rolls back the claim made just above, if any
         try:
-            complete_wait(instance_id, str(task.token_id), variables, actor=username, expected_wait="user-task")
+            token = str(task.token_id)
+            complete_wait(instance_id, token, variables, actor=username, expected_wait="user-task", locked=instance)
         except (TriggerRejected, InstanceNotActive) as refused:
             raise TaskConflict(f"The process no longer waits for this task: {refused}") from refused
-    task.refresh_from_db()
+    ended = Task.objects.filter(id=task.id).values("state", "completed_at", "ended_at").get()
+    task.state, task.completed_at, task.ended_at = ended["state"], ended["completed_at"], ended["ended_at"]
     return task
 
 

@@ -113,13 +113,15 @@ def complete_wait(
     actor: str = "",
     expected_wait: str | None = None,
     handlers: Mapping[str, Handler] | None = None,
+    locked: ProcessInstance | None = None,
 ) -> ProcessInstance:
-    """What the token waits for happened: apply it under the instance's lock.
+    """What the token waits for happened: apply it under the instance's lock (``locked``: the
+    caller holds it already, in its transaction, and read the instance with it).
 
     Raises ``runtime.TriggerRejected`` or ``InstanceNotActive`` having changed nothing.
     """
     with transaction.atomic():
-        instance = lock_instance(instance_id)
+        instance = locked if locked is not None else lock_instance(instance_id)
         if instance.state != InstanceState.ACTIVE:
             raise InstanceNotActive(f"The instance is {instance.state}.")
         process = compiled_process(instance.definition)
