@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from contextlib import nullcontext
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -120,7 +121,9 @@ def complete_wait(
 
     Raises ``runtime.TriggerRejected`` or ``InstanceNotActive`` having changed nothing.
     """
-    with transaction.atomic():
+    # With the caller's lock, the caller's transaction holds the change: a refusal comes before
+    # anything is written, and a failure while writing aborts that transaction whole.
+    with transaction.atomic() if locked is None else nullcontext():
         instance = locked if locked is not None else lock_instance(instance_id)
         if instance.state != InstanceState.ACTIVE:
             raise InstanceNotActive(f"The instance is {instance.state}.")

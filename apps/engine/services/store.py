@@ -40,29 +40,16 @@ from apps.engine.services import calls, compiled, outbox, rows, wakeup
 
 
 def lock_instance(instance_id: uuid.UUID) -> ProcessInstance:
-    """Caller holds a transaction. The instance, locked for update (``DoesNotExist`` if none).
+    """Caller holds a transaction. The instance, locked for update (``DoesNotExist`` if none), in
+    one round trip.
 
     An instance started by a call activity locks its root instance first: every trigger in a
     tree of calling instances takes the root's lock before any other, so a child completing
     into its caller and an operator cancelling the caller (which cancels the child) wait for
     each other instead of deadlocking.
     """
-    table = ProcessInstance._meta.db_table
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT root_id FROM {table} WHERE id = %s", [instance_id])  # noqa: S608
-        row = cursor.fetchone()
-        if row is None:
-            raise ProcessInstance.DoesNotExist(f"No instance {instance_id}.")
-        if row[0] is not None:
-            cursor.execute(f"SELECT id FROM {table} WHERE id = %s FOR UPDATE", [row[0]])  # noqa: S608
-    # Only the instance's row is locked, not its definition's (every instance shares that one),
-    # and the definition comes from this process's cache: it never changes once deployed.
-    found = list(ProcessInstance.objects.raw(f"SELECT * FROM {table} WHERE id = %s FOR UPDATE", [instance_id]))  # noqa: S608
-    if not found:
-        raise ProcessInstance.DoesNotExist(f"No instance {instance_id}.")
-    (instance,) = found
-    instance.definition = compiled.definition(instance.definition_id)
-    return instance
+    (locked,) = rows.query([_lock_statement(instance_id)])
+    return _locked_instance(instance_id, locked)
 
 
 def lock_and_load(
@@ -72,26 +59,38 @@ def lock_and_load(
     read its tokens and run ``also`` under the lock, in one round trip (after ``before``,
     statements that return nothing): the instance, its snapshot, and the rows ``also`` returned
     (``DoesNotExist`` if there is no instance)."""
-    fields = list(ProcessInstance._meta.concrete_fields)
+    *_, locked, tokens, extra = rows.query([*before, _lock_statement(instance_id), (_TOKENS, [instance_id]), also])
+    instance = _locked_instance(instance_id, locked)
+    return instance, _snapshot(instance, tokens), extra
+
+
+_INSTANCE_FIELDS = list(ProcessInstance._meta.concrete_fields)
+
+
+def _lock_statement(instance_id: uuid.UUID) -> rows.Statement:
+    """Lock the instance and its root: the rows are locked in the order the sort gives them, the
+    root (when there is one) first. Only instance rows are locked, not their definition's (every
+    instance shares that one; it comes from this process's cache, never changing once deployed)."""
     table = ProcessInstance._meta.db_table
-    columns = ", ".join(field.column for field in fields)
-    # Rows are locked in the order the sort gives them: the root (when there is one) first.
-    lock = (
-        f"SELECT {columns} FROM {table} WHERE id = %s OR id = (SELECT root_id FROM {table} WHERE id = %s) "  # noqa: S608
-        "ORDER BY id = %s FOR UPDATE",
+    columns = ", ".join(field.column for field in _INSTANCE_FIELDS)
+    return (
+        f"SELECT {columns} FROM {table} "  # noqa: S608
+        f"WHERE id = ANY(ARRAY[%s::uuid, (SELECT root_id FROM {table} WHERE id = %s)]) ORDER BY id = %s FOR UPDATE",
         [instance_id, instance_id, instance_id],
     )
-    *_, locked, tokens, extra = rows.query([*before, lock, (_TOKENS, [instance_id]), also])
+
+
+def _locked_instance(instance_id: uuid.UUID, locked: list[Any]) -> ProcessInstance:
     own = [row for row in locked if row[0] == instance_id]
     if not own:
         raise ProcessInstance.DoesNotExist(f"No instance {instance_id}.")
     values = [
         field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(fields, own[0], strict=True)
+        for field, value in zip(_INSTANCE_FIELDS, own[0], strict=True)
     ]
-    instance = ProcessInstance.from_db(connection.alias, [field.attname for field in fields], values)
+    instance = ProcessInstance.from_db(connection.alias, [field.attname for field in _INSTANCE_FIELDS], values)
     instance.definition = compiled.definition(instance.definition_id)
-    return instance, _snapshot(instance, tokens), extra
+    return instance
 
 
 _TOKENS = f"SELECT id, element_id, scope_id, state, data FROM {Token._meta.db_table} WHERE instance_id = %s"  # noqa: S608
