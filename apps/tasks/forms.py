@@ -64,17 +64,14 @@ VALIDATION_PATTERNS = {"email": r"[^@\s]+@[^@\s]+\.[^@\s]+", "phone": r"\+?[0-9 
 
 
 def fields_of(task: Task, instance: ProcessInstance | None = None) -> list[Field]:
-    """The form of ``task``: its ``camunda:formData``, else its embedded form-js form (empty: none).
+    """The form of ``task``: its ``camunda:formData``, else its form-js form (empty: none).
     ``instance``: the task's instance, when the caller has read it already."""
+    schema = form_js_schema(task, instance)
+    if schema is not None:
+        components = schema.get("components")
+        return list(_form_js_fields(components if isinstance(components, list) else []))
     process = compiled_process((instance or task.instance).definition)
     node = process.nodes.get(task.element_id)
-    if task.form_key.startswith(EMBEDDED_FORM) and not (node is not None and node.extensions.form_fields):
-        text = process.spec.extensions.user_task_forms.get(task.form_key[len(EMBEDDED_FORM) :], "")
-        try:
-            schema = json.loads(text) if text else {}
-        except ValueError:
-            schema = {}
-        return list(_form_js_fields(schema.get("components", []) if isinstance(schema, dict) else []))
     form_fields: tuple[spec.FormField, ...] = node.extensions.form_fields if node is not None else ()
     return [
         Field(
@@ -87,6 +84,23 @@ def fields_of(task: Task, instance: ProcessInstance | None = None) -> list[Field
         )
         for form_field in form_fields
     ]
+
+
+def form_js_schema(task: Task, instance: ProcessInstance | None = None) -> dict[str, Any] | None:
+    """The form-js form of ``task`` as its author wrote it, or None when the task has none (its
+    ``camunda:formData``, if any, wins, as in Camunda 7). An unreadable form is an empty one."""
+    if not task.form_key.startswith(EMBEDDED_FORM):
+        return None
+    process = compiled_process((instance or task.instance).definition)
+    node = process.nodes.get(task.element_id)
+    if node is not None and node.extensions.form_fields:
+        return None
+    text = process.spec.extensions.user_task_forms.get(task.form_key[len(EMBEDDED_FORM) :], "")
+    try:
+        schema = json.loads(text) if text else {}
+    except ValueError:
+        schema = {}
+    return schema if isinstance(schema, dict) else {}
 
 
 def _form_js_fields(components: list[Any]) -> Iterator[Field]:
@@ -233,9 +247,70 @@ def _matches(pattern: str, value: str) -> bool:
         return False
 
 
-def as_json(fields: list[Field], current: dict[str, Any]) -> dict[str, Any]:
-    """The form as the API shows it: each field with its current value (the variable, else the default)."""
+# The form-js component that shows a generated form's field of each type.
+GENERATED_COMPONENTS = {
+    "string": "textfield",
+    "long": "number",
+    "double": "number",
+    "boolean": "checkbox",
+    "date": "datetime",
+    "enum": "select",
+}
+
+
+def generated_schema(fields: list[Field]) -> dict[str, Any]:
+    """A form-js form showing ``fields`` of a ``camunda:formData`` form, so that one renderer shows
+    every task's form. Its validation mirrors the server's, which stays the judge."""
+    components = []
+    for form_field in fields:
+        component: dict[str, Any] = {
+            "id": f"field_{form_field.id}",
+            "key": form_field.id,
+            "label": form_field.label,
+            "type": GENERATED_COMPONENTS.get(form_field.type, "textfield"),
+        }
+        validate: dict[str, Any] = {}
+        if form_field.required:
+            validate["required"] = True
+        for ours, theirs in (("min", "min"), ("max", "max"), ("minlength", "minLength"), ("maxlength", "maxLength")):
+            bound = _number(form_field.constraints.get(ours))
+            if bound is not None:
+                validate[theirs] = int(bound) if bound == int(bound) else bound
+        pattern = form_field.constraints.get("pattern") or form_field.constraints.get("regex")
+        if pattern:
+            validate["pattern"] = pattern
+        if validate:
+            component["validate"] = validate
+        if form_field.readonly:
+            component["readonly"] = True
+        if form_field.type == "long":
+            component["decimalDigits"] = 0
+        if form_field.type == "date":
+            component.update(subtype="date", dateLabel=form_field.label)
+            del component["label"]
+        if form_field.type == "enum":
+            component["values"] = [{"label": choice["name"], "value": choice["id"]} for choice in form_field.values]
+        if form_field.default is not None:
+            component["defaultValue"] = _typed_default(form_field)
+        components.append(component)
+    return {"type": "default", "id": "generated", "schemaVersion": 16, "components": components}
+
+
+def _typed_default(form_field: Field) -> Any:
+    text = form_field.default or ""
+    if form_field.type in ("long", "double"):
+        number = _number(text)
+        return None if number is None else (int(number) if form_field.type == "long" else number)
+    if form_field.type == "boolean":
+        return text.strip().lower() == "true"
+    return text
+
+
+def as_json(fields: list[Field], current: dict[str, Any], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The form as the API shows it: each field with its current value (the variable, else the
+    default), and the form-js ``schema`` that renders it (the task's own, else one generated)."""
     return {
+        "schema": schema if schema is not None else generated_schema(fields),
         "fields": [
             {
                 "id": form_field.id,
@@ -249,5 +324,5 @@ def as_json(fields: list[Field], current: dict[str, Any]) -> dict[str, Any]:
                 "value": current.get(form_field.id, form_field.default),
             }
             for form_field in fields
-        ]
+        ],
     }

@@ -237,7 +237,8 @@ def test_a_completion_is_checked_against_the_task_s_form_field_by_field(alpha: T
     (task,) = listed(alpha, "worker", "?list=offered")
     worker = client_as(alpha, "worker")
 
-    form = worker.get(f"{TASKS}{task['id']}/form/").json()["fields"]
+    shown = worker.get(f"{TASKS}{task['id']}/form/").json()
+    form = shown["fields"]
     assert [(field["id"], field["type"], field["required"], field["value"]) for field in form] == [
         ("approved", "boolean", True, None),
         ("amount", "long", False, "100"),
@@ -245,6 +246,16 @@ def test_a_completion_is_checked_against_the_task_s_form_field_by_field(alpha: T
         ("channel", "enum", False, None),
     ]
     assert form[3]["values"] == [{"id": "mail", "name": "Mail"}, {"id": "phone", "name": "Phone"}]
+    # The same form for form-js to render, with the server's checks mirrored in the browser.
+    components = shown["schema"]["components"]
+    assert [(c["key"], c["type"], c.get("validate", {})) for c in components] == [
+        ("approved", "checkbox", {"required": True}),
+        ("amount", "number", {"min": 1, "max": 10000}),
+        ("note", "textfield", {"maxLength": 20, "pattern": "[A-Za-z ]*"}),
+        ("channel", "select", {}),
+    ]
+    assert components[1]["defaultValue"] == 100 and components[1]["decimalDigits"] == 0
+    assert components[3]["values"] == [{"label": "Mail", "value": "mail"}, {"label": "Phone", "value": "phone"}]
 
     wrong = worker.post(
         f"{TASKS}{task['id']}/complete/",
@@ -384,7 +395,9 @@ def test_an_embedded_form_js_form_is_checked_like_a_generated_one(alpha: TenantI
     (task,) = listed(alpha, "worker", "?list=offered")
     worker = client_as(alpha, "worker")
 
-    form = worker.get(f"{TASKS}{task['id']}/form/").json()["fields"]
+    shown = worker.get(f"{TASKS}{task['id']}/form/").json()
+    form = shown["fields"]
+    assert shown["schema"]["components"][1]["key"] == "email"  # the form as its author wrote it
     assert [(field["id"], field["type"], field["required"]) for field in form] == [
         ("email", "string", True),
         ("amount", "double", False),

@@ -104,6 +104,9 @@ class TaskCompletionSerializer(serializers.Serializer[Any]):
 
 
 class TaskFormSerializer(serializers.Serializer[Any]):
+    schema = serializers.DictField(
+        help_text="The form-js form that renders it: the task's own, else one generated from camunda:formData"
+    )
     fields = serializers.ListField(  # type: ignore[assignment]
         child=serializers.DictField(),
         help_text="id, label, type, required, readonly, default, values (an enum's), constraints, value",
@@ -286,7 +289,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["get"])
     def form(self, request: Request, pk: str) -> Response:
         task = self.get_object()
-        return Response(forms.as_json(forms.fields_of(task), dict(task.instance.variables)))
+        schema = forms.form_js_schema(task)
+        return Response(forms.as_json(forms.fields_of(task), dict(task.instance.variables), schema))
 
     @extend_schema(
         methods=["GET"], responses=TaskCommentSerializer(many=True), summary="The task's comments, oldest first"
