@@ -254,3 +254,21 @@ class SlaRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.process_key}/{self.element_id or '*'}: {self.duration}"
+
+
+class Notification(models.Model):
+    """Something a user of the tenant should know of a task: a mention, an escalation."""
+
+    id = models.BigAutoField(primary_key=True)
+    username = models.CharField(max_length=150)
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=16)  # mentioned, escalated
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["username", "read_at"], name="tasks_notification_user")]
+
+    def __str__(self) -> str:
+        return f"{self.username}: {self.text}"

@@ -22,7 +22,16 @@ from apps.engine.runtime import TriggerRejected
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from apps.engine.services.store import lock_instance
 from apps.tasks import forms
-from apps.tasks.models import OPEN_STATES, Task, TaskComment, TaskEvent, TaskEventKind, TaskFilter, TaskState
+from apps.tasks.models import (
+    OPEN_STATES,
+    Notification,
+    Task,
+    TaskComment,
+    TaskEvent,
+    TaskEventKind,
+    TaskFilter,
+    TaskState,
+)
 from apps.tenancy.roles import Action, may
 
 
@@ -233,6 +242,19 @@ def comment(task_id: uuid.UUID, user: Any, text: str) -> TaskComment:
             task=task, author=author, text=text, mentions=mentions, created_at=clock.now()
         )
         _record(task, TaskEventKind.COMMENTED, author, {"comment_id": made.id, "mentions": mentions})
+        Notification.objects.bulk_create(
+            [
+                Notification(
+                    username=name,
+                    task=task,
+                    kind="mentioned",
+                    text=f"{author} mentioned you on {task.name}.",
+                    created_at=made.created_at,
+                )
+                for name in mentions
+                if name != author
+            ]
+        )
     return made
 
 

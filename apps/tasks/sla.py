@@ -20,7 +20,16 @@ import isodate
 from django.db import transaction
 
 from apps.engine import clock
-from apps.tasks.models import OPEN_STATES, BusinessCalendar, SlaRule, Task, TaskEvent, TaskEventKind, TaskState
+from apps.tasks.models import (
+    OPEN_STATES,
+    BusinessCalendar,
+    Notification,
+    SlaRule,
+    Task,
+    TaskEvent,
+    TaskEventKind,
+    TaskState,
+)
 
 LONGEST_WALK = 3660  # days a deadline may lie ahead in working time (ten years)
 
@@ -123,3 +132,16 @@ def _apply(task: Task, escalation: dict[str, Any], now: datetime) -> None:
         task.priority = max(task.priority, int(escalation.get("priority", 100)))
         details["priority"] = task.priority
     TaskEvent.objects.create(task=task, kind=TaskEventKind.ESCALATED, actor="", at=now, details=details)
+    if action == "notify":
+        text = f"{task.name} has used {escalation.get('at')} % of its SLA."
+        told = [task.assignee] if task.assignee else _members(task.candidate_groups)
+        Notification.objects.bulk_create(
+            [Notification(username=name, task=task, kind="escalated", text=text, created_at=now) for name in told]
+        )
+
+
+def _members(groups: list[str]) -> list[str]:
+    from django.contrib.auth import get_user_model
+
+    users = get_user_model().objects.filter(groups__name__in=groups, is_active=True).distinct()
+    return list(users.values_list("username", flat=True))
