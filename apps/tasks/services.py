@@ -229,7 +229,8 @@ MENTION = re.compile(r"(?<![\w@])@([\w.@+-]{1,150})")
 
 def comment(task_id: uuid.UUID, user: Any, text: str) -> TaskComment:
     """Add a comment to a task ``user`` may see; the active users it names as ``@username`` are
-    its mentions (an event of the task's history names them, for the notifications to come)."""
+    its mentions (an event of the task's history names them). Those of them who may see the task
+    are notified: a mention does not show a task's name to someone it is not for."""
     task = visible_to(user).filter(id=task_id).first()
     if task is None:
         raise Task.DoesNotExist(f"No task {task_id}.")
@@ -242,20 +243,28 @@ def comment(task_id: uuid.UUID, user: Any, text: str) -> TaskComment:
             task=task, author=author, text=text, mentions=mentions, created_at=clock.now()
         )
         _record(task, TaskEventKind.COMMENTED, author, {"comment_id": made.id, "mentions": mentions})
+        told = [person for person in known if person.get_username() != author and _may_see(person, task)]
         Notification.objects.bulk_create(
             [
                 Notification(
-                    username=name,
+                    username=person.get_username(),
                     task=task,
                     kind="mentioned",
                     text=f"{author} mentioned you on {task.name}.",
                     created_at=made.created_at,
                 )
-                for name in mentions
-                if name != author
+                for person in told
             ]
         )
     return made
+
+
+def _may_see(user: Any, task: Task) -> bool:
+    return (
+        may(user, Action.OPERATE_PROCESSES)
+        or task.assignee == user.get_username()
+        or (task.is_open and not task.assignee and is_candidate(user, task))
+    )
 
 
 def _locked_open(task_id: uuid.UUID) -> Task:

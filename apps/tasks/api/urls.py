@@ -1,10 +1,12 @@
 from rest_framework.routers import SimpleRouter
 
 from apps.tasks.api.filters import TaskFilterViewSet
+from apps.tasks.api.notifications import NotificationViewSet
 from apps.tasks.api.views import TaskViewSet
 
 router = SimpleRouter(trailing_slash=True)
 router.register("tasks", TaskViewSet, basename="task")
 router.register("task-filters", TaskFilterViewSet, basename="task-filter")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = router.urls
