@@ -3,7 +3,16 @@
 from django.contrib import admin
 
 from apps.engine.admin import ReadOnlyAdmin
-from apps.tasks.models import Absence, BusinessCalendar, RoutingRule, SlaRule, Task, TaskEvent, UserSkill
+from apps.tasks.models import (
+    Absence,
+    BusinessCalendar,
+    FormDefinition,
+    RoutingRule,
+    SlaRule,
+    Task,
+    TaskEvent,
+    UserSkill,
+)
 
 
 class EventInline(admin.TabularInline):
@@ -49,3 +58,13 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 @admin.register(SlaRule)
 class SlaRuleAdmin(admin.ModelAdmin):
     list_display = ("process_key", "element_id", "duration", "at_risk_percent")
+
+
+@admin.register(FormDefinition)
+class FormDefinitionAdmin(ReadOnlyAdmin):
+    """Deployed forms, read-only: a form is deployed over the API, and a version never changes."""
+
+    list_display = ("key", "version", "version_tag", "name", "deployed_by", "deployed_at")
+    list_filter = ("key",)
+    search_fields = ("key", "name")
+    ordering = ("key", "-version")

@@ -272,3 +272,27 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.username}: {self.text}"
+
+
+class FormDefinition(models.Model):
+    """A version of a form-js form deployed as a file of its own (a ``.form`` file), by its ``id``.
+
+    User tasks name it with Camunda 7's ``camunda:formRef`` or Zeebe's ``formId``. Versions count
+    from 1 per key; a deployment identical to the latest version of its key adds none.
+    """
+
+    id = models.UUIDField(primary_key=True, default=new_id, editable=False)
+    key = models.CharField(max_length=150, help_text="The form's id")
+    version = models.PositiveIntegerField()
+    version_tag = models.CharField(max_length=60, blank=True, help_text="The form's versionTag, if it has one")
+    name = models.CharField(max_length=255, blank=True, help_text="The file it was deployed from")
+    schema = models.JSONField(help_text="The form-js form")
+    checksum = models.CharField(max_length=64, help_text="SHA-256 of the form as canonical JSON")
+    deployed_by = models.CharField(max_length=150, blank=True)
+    deployed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["key", "version"], name="tasks_form_key_version")]
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
