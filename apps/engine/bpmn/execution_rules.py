@@ -6,6 +6,7 @@ run differently from what it says is worse than refusing it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
@@ -13,6 +14,7 @@ import isodate
 
 from apps.engine.bpmn import timer_text
 from apps.engine.bpmn.checking import Compile, ProcessCheck, describe_scope
+from apps.engine.bpmn.extension_spec import FORM_BINDINGS, FORM_KEY_PATTERN, FormRef
 from apps.engine.bpmn.problems import Problem, error, warning
 from apps.engine.bpmn.spec import (
     Activity,
@@ -78,6 +80,46 @@ def check_features(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
         for feature in extensions.ignored:
             message = f"The {owner} has {feature.describe()}; it is ignored."
             yield warning("feature-ignored", message, element_id, feature.line or line)
+
+
+def check_form_refs(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:
+    """A form deployed on its own must be named well enough to be found: a key, a binding this
+    dialect knows, the version or version tag that binding needs, and no second form beside it."""
+    for node in scope.nodes.values():
+        reference = node.extensions.form_ref
+        if reference is None:
+            continue
+        for message in _form_ref_mistakes(reference, node.extensions.form_key):
+            yield error("form-ref-invalid", f"The {describe_node(node)} '{node.id}' {message}", node.id, reference.line)
+        if reference.version is not None and reference.binding != "version":
+            message = (
+                f"The {describe_node(node)} '{node.id}' gives camunda:formRefVersion, which only the "
+                "binding 'version' reads; it is ignored."
+            )
+            yield warning("feature-ignored", message, node.id, reference.line)
+
+
+def _form_ref_mistakes(reference: FormRef, form_key: str | None) -> Iterator[str]:
+    source = reference.source
+    if not reference.key:
+        yield f"binds a form ({source}) without naming it."
+    elif not re.fullmatch(FORM_KEY_PATTERN, reference.key):
+        rule = "a form's id is letters, digits, '_', '-' and '.' (at most 150)"
+        yield f"names the form '{excerpt(reference.key)}': {rule}."
+    bindings = FORM_BINDINGS[source]
+    binding, version, tag = reference.binding, reference.version, (reference.version_tag or "").strip()
+    if binding not in bindings:
+        yield f"binds its form by '{excerpt(binding)}'; {source} binds by {', '.join(bindings)}."
+    elif binding == "version" and version is None:
+        yield "binds its form by version without camunda:formRefVersion."
+    elif binding == "version" and isinstance(version, str) and not (version.isdigit() and int(version) >= 1):
+        yield f"binds its form to version '{excerpt(version)}': a version is a whole number from 1, or an expression."
+    elif binding == "versionTag" and not tag:
+        yield "binds its form by versionTag without a versionTag."
+    if len(tag) > 60:
+        yield "gives a versionTag longer than 60 characters."
+    if form_key:
+        yield f"names a form twice: the form key '{excerpt(form_key)}' and {source}; give one."
 
 
 def check_expressions(scope: Scope, check: ProcessCheck) -> Iterator[Problem]:

@@ -80,6 +80,32 @@ class FormField:
     values: tuple[tuple[str, str | None], ...] = ()
 
 
+# The id of a form deployed on its own, as a reference names it: letters, digits, '_', '-', '.'.
+FORM_KEY_PATTERN = r"[A-Za-z0-9_.-]{1,150}"
+# How a reference picks the version of its form, per dialect.
+FORM_BINDINGS = {
+    "camunda:formRef": ("latest", "deployment", "version"),
+    "zeebe:formDefinition": ("latest", "deployment", "versionTag"),
+}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FormRef:
+    """A form-js form deployed as a file of its own that a user task names: Camunda 7's
+    ``camunda:formRef`` (with ``formRefBinding`` and ``formRefVersion``) or Zeebe's
+    ``zeebe:formDefinition formId`` (with ``bindingType`` and ``versionTag``).
+
+    ``binding`` is as written (validation refuses one ``FORM_BINDINGS`` does not list);
+    ``version`` is a number or an expression evaluated when the task is made."""
+
+    source: str  # camunda:formRef or zeebe:formDefinition
+    key: str = ""
+    binding: str = "latest"
+    version: Value | None = None
+    version_tag: str | None = None
+    line: int | None = None
+
+
 ImplementationKind = Literal["handler", "external", "decision"]
 
 
@@ -110,6 +136,7 @@ class ExtensionConfig:
     candidate_groups: tuple[Value, ...] = ()
     form_key: str | None = None
     form_fields: tuple[FormField, ...] = ()
+    form_ref: FormRef | None = None
     due_date: Value | None = None
     follow_up_date: Value | None = None
     priority: Value | None = None
@@ -135,6 +162,7 @@ class ExtensionConfig:
         """Yield every expression in these settings, in document-independent but stable order."""
         values: list[Value | None] = [self.assignee, *self.candidate_users, *self.candidate_groups]
         values += [self.due_date, self.follow_up_date, self.priority, self.retries]
+        values += [self.form_ref.version] if self.form_ref is not None else []
         values += [mapping.source for mapping in (*self.inputs, *self.outputs)]
         for mapping in (*self.call_inputs, *self.call_outputs):
             values += [mapping.source_expression, mapping.business_key]

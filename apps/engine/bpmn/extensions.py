@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
@@ -25,6 +25,7 @@ from apps.engine.bpmn.extension_spec import (
     Feature,
     FormConstraint,
     FormField,
+    FormRef,
     Implementation,
     IoMapping,
     Script,
@@ -69,6 +70,7 @@ class ExtensionReader:
     candidate_groups: list[Value] = field(default_factory=list)
     form_key: str | None = None
     form_fields: list[FormField] = field(default_factory=list)
+    form_ref: FormRef | None = None
     due_date: Value | None = None
     follow_up_date: Value | None = None
     priority: Value | None = None
@@ -285,6 +287,23 @@ def _camunda_form_key(reader: ExtensionReader, value: str, line: int | None) -> 
     reader.form_key = value
 
 
+def _camunda_form_ref(reader: ExtensionReader, value: str, line: int | None) -> None:
+    reader.form_ref = replace(_camunda_ref(reader, line), key=value.strip())
+
+
+def _camunda_form_ref_binding(reader: ExtensionReader, value: str, line: int | None) -> None:
+    reader.form_ref = replace(_camunda_ref(reader, line), binding=value.strip())
+
+
+def _camunda_form_ref_version(reader: ExtensionReader, value: str, line: int | None) -> None:
+    reader.form_ref = replace(_camunda_ref(reader, line), version=camunda_value(reader, value.strip(), line))
+
+
+def _camunda_ref(reader: ExtensionReader, line: int | None) -> FormRef:
+    """The ``camunda:formRef`` read so far (its three attributes come in any order)."""
+    return reader.form_ref or FormRef(source="camunda:formRef", line=line)
+
+
 def _camunda_initiator(reader: ExtensionReader, value: str, line: int | None) -> None:
     reader.initiator = value
 
@@ -490,8 +509,19 @@ def _zeebe_priority(reader: ExtensionReader, element: Element) -> None:
 
 
 def _zeebe_form(reader: ExtensionReader, element: Element) -> None:
-    keys = (attribute(element, name) for name in ("formKey", "formId", "externalReference"))
+    """``formKey`` (an embedded form) or ``externalReference`` is the form key; ``formId`` names a
+    form deployed on its own, by ``bindingType`` (``latest`` by default) and ``versionTag``."""
+    keys = (attribute(element, name) for name in ("formKey", "externalReference"))
     reader.form_key = next((key for key in keys if key), reader.form_key)
+    form_id = attribute(element, "formId")
+    if form_id:
+        reader.form_ref = FormRef(
+            source="zeebe:formDefinition",
+            key=form_id.strip(),
+            binding=(attribute(element, "bindingType") or "latest").strip(),
+            version_tag=attribute(element, "versionTag"),
+            line=line_of(element),
+        )
 
 
 def _zeebe_user_task_form(reader: ExtensionReader, element: Element) -> None:
@@ -574,6 +604,9 @@ CAMUNDA_ATTRIBUTES: Mapping[str, Rule[AttributeReader]] = {
     "followUpDate": Rule(USER_TASK, _camunda_follow_up_date),
     "priority": Rule(USER_TASK, _camunda_priority),
     "formKey": Rule(FORM_HOLDERS, _camunda_form_key),
+    "formRef": Rule(FORM_HOLDERS, _camunda_form_ref),
+    "formRefBinding": Rule(FORM_HOLDERS, _camunda_form_ref_binding),
+    "formRefVersion": Rule(FORM_HOLDERS, _camunda_form_ref_version),
     "initiator": Rule(frozenset({"startEvent"}), _camunda_initiator),
     "async": Rule(FLOW_NODES, _camunda_async_before),
     "asyncBefore": Rule(FLOW_NODES, _camunda_async_before),

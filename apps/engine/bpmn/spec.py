@@ -21,6 +21,7 @@ from apps.engine.bpmn.extension_spec import ExtensionConfig as ExtensionConfig
 from apps.engine.bpmn.extension_spec import Feature as Feature
 from apps.engine.bpmn.extension_spec import FormConstraint as FormConstraint
 from apps.engine.bpmn.extension_spec import FormField as FormField
+from apps.engine.bpmn.extension_spec import FormRef as FormRef
 from apps.engine.bpmn.extension_spec import Implementation as Implementation
 from apps.engine.bpmn.extension_spec import IoMapping as IoMapping
 from apps.engine.bpmn.extension_spec import Script as Script

@@ -70,6 +70,7 @@ STRUCTURAL_RULES: tuple[ScopeRule, ...] = (
 EXECUTION_RULES: tuple[ScopeRule, ...] = (
     execution_rules.check_support,
     execution_rules.check_features,
+    execution_rules.check_form_refs,
     execution_rules.check_expressions,
     execution_rules.check_scripts,
     execution_rules.check_implementations,

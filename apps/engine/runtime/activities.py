@@ -85,4 +85,13 @@ def enter_user_task(run: Run, token: Token, node: spec.FlowNode) -> None:
         "priority": run.value(settings.priority, token),
         "form_key": settings.form_key,
     }
+    reference = settings.form_ref
+    if reference is not None:  # the version an expression gives is the one of the task's creation
+        version = run.value(reference.version, token)
+        details["form_ref"] = {
+            "key": reference.key,
+            "binding": reference.binding,
+            "version": None if version is None else str(version)[:20],
+            "version_tag": reference.version_tag,
+        }
     run.wait(token, node, "user-task", details)

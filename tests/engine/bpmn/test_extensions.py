@@ -10,6 +10,7 @@ from apps.engine.bpmn.spec import (
     Feature,
     FormConstraint,
     FormField,
+    FormRef,
     Implementation,
     IoMapping,
     MultiInstance,
@@ -128,7 +129,8 @@ def test_zeebe_settings_are_read_into_the_same_shape():
     assert check.candidate_users == (Expression("=reviewers", "check", 17),)
     assert check.due_date == Expression('= now() + duration("P2D")', "check", 18)
     assert check.follow_up_date == "2030-01-01T09:00:00Z"
-    assert (check.priority, check.form_key) == ("80", "check-form")
+    assert (check.priority, check.form_key) == ("80", None)
+    assert check.form_ref == FormRef(source="zeebe:formDefinition", key="check-form", line=20)
     assert check.inputs == (
         IoMapping("total", Expression("= order.total", "check", 23)),
         IoMapping("currency", "EUR"),
@@ -191,4 +193,21 @@ def test_what_the_engine_would_not_honour_is_recorded_on_the_element():
     assert external.implementation == Implementation("external", "billing")
     assert external.ignored == (
         Feature("zeebe:taskDefinition", 26, "external 'invoice'; camunda:topic gives external 'billing'"),
+    )
+
+
+def test_form_references_are_read_from_camunda_attributes_in_any_order_and_from_zeebe():
+    nodes = parse_model("form_refs.bpmn").processes["form_refs"].nodes
+
+    assert nodes["latest"].extensions.form_ref == FormRef(source="camunda:formRef", key="invoice", line=5)
+    assert nodes["computed"].extensions.form_ref == FormRef(
+        source="camunda:formRef",
+        key="invoice",
+        binding="version",
+        version=Expression("${formVersion}", "computed", 7),
+        line=7,
+    )
+    assert nodes["computed"].extensions.form_key is None
+    assert nodes["zeebe_tagged"].extensions.form_ref == FormRef(
+        source="zeebe:formDefinition", key="invoice", binding="versionTag", version_tag="v1", line=15
     )

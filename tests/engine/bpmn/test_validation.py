@@ -7,7 +7,14 @@ import pytest
 from apps.engine.bpmn.parser import parse_definitions
 from apps.engine.bpmn.problems import has_errors
 from apps.engine.bpmn.validation import validate
-from tests.engine.bpmn.modeling import StandInCompileError, parse_model, read_model, summarize, validate_model
+from tests.engine.bpmn.modeling import (
+    StandInCompileError,
+    parse_model,
+    read_model,
+    refuse_at_signs,
+    summarize,
+    validate_model,
+)
 
 
 def test_a_sound_executable_process_has_no_problems():
@@ -251,3 +258,50 @@ def test_event_subprocesses_conditions_compensation_and_cancel_events_are_checke
         ("unsupported-element", "anything"),
         ("variable-events-invalid", "wait"),
     ]
+
+
+def test_form_references_that_cannot_be_found_are_refused_at_deployment():
+    problems = validate_model("form_refs.bpmn")
+
+    assert summarize(problems) == [
+        ("error", "form-ref-invalid", "unknown_binding", 8),
+        ("error", "form-ref-invalid", "no_version", 9),
+        ("error", "form-ref-invalid", "bad_version", 10),
+        ("error", "form-ref-invalid", "no_key", 11),
+        ("error", "form-ref-invalid", "bad_key", 12),
+        ("error", "form-ref-invalid", "two_forms", 13),
+        ("warning", "feature-ignored", "stray_version", 14),
+        ("error", "form-ref-invalid", "zeebe_untagged", 16),
+        ("error", "form-ref-invalid", "zeebe_version", 17),
+    ]
+    messages = {problem.element_id: problem.message for problem in problems}
+    assert messages["unknown_binding"] == (
+        "The user task 'unknown_binding' binds its form by 'newest'; "
+        "camunda:formRef binds by latest, deployment, version."
+    )
+    assert (
+        messages["no_version"] == "The user task 'no_version' binds its form by version without camunda:formRefVersion."
+    )
+    assert messages["bad_version"] == (
+        "The user task 'bad_version' binds its form to version 'two': "
+        "a version is a whole number from 1, or an expression."
+    )
+    assert messages["no_key"] == "The user task 'no_key' binds a form (camunda:formRef) without naming it."
+    assert messages["two_forms"] == (
+        "The user task 'two_forms' names a form twice: "
+        "the form key 'embedded:app:forms/a.html' and camunda:formRef; give one."
+    )
+    assert messages["zeebe_version"] == (
+        "The user task 'zeebe_version' binds its form by 'version'; "
+        "zeebe:formDefinition binds by latest, deployment, versionTag."
+    )
+
+
+def test_a_form_version_expression_must_compile():
+    data = read_model("form_refs.bpmn").replace(b"${formVersion}", b"${form@@Version}")
+    definitions = parse_definitions(data).definitions
+    assert definitions is not None
+
+    problems = validate(definitions, compile_expression=refuse_at_signs)
+
+    assert ("error", "expression-invalid", "computed", 7) in summarize(problems)
