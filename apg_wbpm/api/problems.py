@@ -37,6 +37,8 @@ class ProblemCode(StrEnum):
     MESSAGE_NOT_CORRELATED = "message_not_correlated"
     MESSAGE_AMBIGUOUS = "message_ambiguous"
     NO_CONDITIONAL_START = "no_conditional_start"
+    FORM_INVALID = "form_invalid"
+    FORM_NOT_FOUND = "form_not_found"
     PAYLOAD_TOO_LARGE = "payload_too_large"
     THROTTLED = "throttled"
     SERVER_ERROR = "server_error"
@@ -86,6 +88,27 @@ class MessageAmbiguous(exceptions.APIException):
     default_code = ProblemCode.MESSAGE_AMBIGUOUS.value
 
 
+class FormInvalid(exceptions.APIException):
+    """A form file is not a form-js form this platform keeps; nothing was stored."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The file is not a form-js form with an id and components."
+    default_code = ProblemCode.FORM_INVALID.value
+
+
+class FormNotFound(exceptions.APIException):
+    """The deployed form a task names is not there (not deployed yet, or not that version);
+    ``form`` says which form the task names. Nothing changed."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The form this task names is not deployed."
+    default_code = ProblemCode.FORM_NOT_FOUND.value
+
+    def __init__(self, detail: str, form: dict[str, Any]) -> None:
+        super().__init__(detail)
+        self.problem_extra = {"form": form}
+
+
 class PayloadTooLarge(exceptions.APIException):
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is larger than this server accepts."
@@ -107,6 +130,8 @@ _CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
     (Conflict, ProblemCode.CONFLICT, "Conflict"),
     (PayloadTooLarge, ProblemCode.PAYLOAD_TOO_LARGE, "Payload too large"),
     (ModelInvalid, ProblemCode.MODEL_INVALID, "The model is not valid"),
+    (FormInvalid, ProblemCode.FORM_INVALID, "The form is not valid"),
+    (FormNotFound, ProblemCode.FORM_NOT_FOUND, "The task's form is not deployed"),
     (MessageNotCorrelated, ProblemCode.MESSAGE_NOT_CORRELATED, "The message matched nothing"),
     (MessageAmbiguous, ProblemCode.MESSAGE_AMBIGUOUS, "The message matches several waits"),
 ]

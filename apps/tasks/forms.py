@@ -5,7 +5,9 @@ A user task's generated form is its ``camunda:formData``: fields with an id, a l
 values and validation constraints (``required``, ``readonly``, ``minlength``, ``maxlength``,
 ``min``, ``max``, and ``pattern`` (or ``regex``), a regular expression the whole text must match).
 A form-js form embedded in the process (``zeebe:userTaskForm``, named by the user task's form key
-``camunda-forms:bpmn:<id>``) is read into the same fields (``FORM_JS_TYPES``).
+``camunda-forms:bpmn:<id>``), or deployed as a file of its own and named by ``camunda:formRef``
+or Zeebe's ``formId`` (``apps.tasks.form_definitions``), is read into the same fields
+(``FORM_JS_TYPES``).
 Submitted values are checked per field; the problems come back per field, and nothing moves.
 """
 
@@ -22,6 +24,7 @@ import regex
 from apps.engine.bpmn import spec
 from apps.engine.models import ProcessInstance
 from apps.engine.services.compiled import compiled_process
+from apps.tasks import form_definitions
 from apps.tasks.models import Task
 
 PATTERN_SECONDS = 0.05  # a pattern that takes longer on one value is refused, not run further
@@ -88,13 +91,18 @@ def fields_of(task: Task, instance: ProcessInstance | None = None) -> list[Field
 
 def form_js_schema(task: Task, instance: ProcessInstance | None = None) -> dict[str, Any] | None:
     """The form-js form of ``task`` as its author wrote it, or None when the task has none (its
-    ``camunda:formData``, if any, wins, as in Camunda 7). An unreadable form is an empty one."""
-    if not task.form_key.startswith(EMBEDDED_FORM):
+    ``camunda:formData``, if any, wins, as in Camunda 7). An unreadable embedded form is an empty
+    one; a deployed form the task names that is not there raises ``FormNotFound``."""
+    reference = form_definitions.reference_of(task.form_key)
+    if reference is None and not task.form_key.startswith(EMBEDDED_FORM):
         return None
-    process = compiled_process((instance or task.instance).definition)
+    definition = (instance or task.instance).definition
+    process = compiled_process(definition)
     node = process.nodes.get(task.element_id)
     if node is not None and node.extensions.form_fields:
         return None
+    if reference is not None:
+        return form_definitions.resolve(reference, definition.deployed_at).schema  # type: ignore[no-any-return]
     text = process.spec.extensions.user_task_forms.get(task.form_key[len(EMBEDDED_FORM) :], "")
     try:
         schema = json.loads(text) if text else {}

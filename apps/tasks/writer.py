@@ -16,6 +16,7 @@ from apps.engine.models import new_id
 from apps.engine.services import rows
 from apps.engine.services.compiled import compiled_process
 from apps.tasks import routing, sla
+from apps.tasks.form_definitions import form_key_of
 from apps.tasks.models import DEFAULT_PRIORITY, OPEN_STATES, Task, TaskEvent, TaskEventKind, TaskState
 
 
@@ -100,7 +101,7 @@ def _task_row(changes: UserTaskChanges, wait: Any) -> dict[str, Any]:
         "at_risk_percent": deadline.at_risk_percent if deadline is not None else 80,
         "escalations_done": [],
         "follow_up_date": _moment(details.get("follow_up_date"), changes.now),
-        "form_key": _text(details.get("form_key")),
+        "form_key": form_key_of(details["form_ref"]) if details.get("form_ref") else _text(details.get("form_key")),
         "state": TaskState.ASSIGNED if assignee else TaskState.CREATED,
         "assignment_reason": reason,
         "created_at": changes.now,

@@ -19,10 +19,10 @@ from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apg_wbpm.api.problems import Conflict
+from apg_wbpm.api.problems import Conflict, FormNotFound
 from apps.engine import clock
 from apps.engine.api.requests import valid_data
-from apps.tasks import attachments, forms, services, sla
+from apps.tasks import attachments, form_definitions, forms, services, sla
 from apps.tasks.models import OPEN_STATES, Task, TaskAttachment, TaskComment, TaskEvent
 from apps.tenancy.roles import Action, may
 
@@ -279,7 +279,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 results.append({"id": task_id, "status": 404, "detail": f"No task {task_id}."})
             except services.TaskForbidden as forbidden:
                 results.append({"id": task_id, "status": 403, "detail": str(forbidden)})
-            except services.TaskConflict as conflict:
+            except (services.TaskConflict, form_definitions.FormNotFound) as conflict:
                 results.append({"id": task_id, "status": 409, "detail": str(conflict)})
             else:
                 results.append({"id": task_id, "status": 200, "detail": ""})
@@ -289,8 +289,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["get"])
     def form(self, request: Request, pk: str) -> Response:
         task = self.get_object()
-        schema = forms.form_js_schema(task)
-        return Response(forms.as_json(forms.fields_of(task), dict(task.instance.variables), schema))
+        try:
+            schema = forms.form_js_schema(task)
+            fields = forms.fields_of(task)
+        except form_definitions.FormNotFound as missing:
+            raise _form_not_found(missing) from missing
+        return Response(forms.as_json(fields, dict(task.instance.variables), schema))
 
     @extend_schema(
         methods=["GET"], responses=TaskCommentSerializer(many=True), summary="The task's comments, oldest first"
@@ -374,6 +378,8 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise ValidationError({"assignee": str(unknown)}) from unknown
         except services.FormInvalid as invalid:
             raise ValidationError({"variables": invalid.problems}) from invalid
+        except form_definitions.FormNotFound as missing:
+            raise _form_not_found(missing) from missing
         return Response(TaskSerializer(task).data)
 
     def _visible_id(self, pk: str) -> uuid.UUID:
@@ -383,6 +389,10 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             return uuid.UUID(pk)
         except ValueError as invalid:
             raise NotFound(f"No task {pk}.") from invalid
+
+
+def _form_not_found(missing: form_definitions.FormNotFound) -> FormNotFound:
+    return FormNotFound(str(missing), missing.reference.as_json())
 
 
 def _with_saved_filter(params: Any, user: Any) -> Any:
