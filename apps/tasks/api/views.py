@@ -6,9 +6,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import FileResponse
-from django.utils.dateparse import parse_datetime
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
@@ -22,18 +21,11 @@ from rest_framework.response import Response
 from apg_wbpm.api.problems import Conflict, FormNotFound
 from apps.engine import clock
 from apps.engine.api.requests import valid_data
-from apps.tasks import attachments, form_definitions, forms, services, sla
-from apps.tasks.models import OPEN_STATES, Task, TaskAttachment, TaskComment, TaskEvent
+from apps.tasks import attachments, form_definitions, forms, selectors, services, sla
+from apps.tasks.models import Task, TaskAttachment, TaskComment, TaskEvent
 from apps.tenancy.roles import Action, may
 
-ORDERINGS = {
-    "created": ("created_at", "id"),
-    "-created": ("-created_at", "-id"),
-    "priority": ("priority", "created_at", "id"),
-    "-priority": ("-priority", "created_at", "id"),
-    "due": ("due_date", "id"),
-    "-due": ("-due_date", "id"),
-}
+ORDERINGS = selectors.ORDERINGS
 
 
 class TaskSerializer(serializers.ModelSerializer[Task]):
@@ -199,7 +191,12 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         visible = services.visible_to(user)
         if self.action != "list":
             return visible
-        return _filtered(visible, _with_saved_filter(self.request.query_params, user), user)
+        try:
+            return selectors.filtered(visible, _with_saved_filter(self.request.query_params, user), user)
+        except selectors.ListParameterInvalid as invalid:
+            raise ValidationError({invalid.name: invalid.message}) from invalid
+        except selectors.ListNotAllowed as refused:
+            raise PermissionDenied(str(refused)) from refused
 
     @extend_schema(request=None, responses=TaskSerializer, summary="Claim the task")
     @action(detail=True, methods=["post"])
@@ -242,15 +239,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(responses=TaskCountsSerializer, summary="How many tasks wait for you")
     @action(detail=False, methods=["get"])
     def counts(self, request: Request) -> Response:
-        user = request.user
-        mine = Task.objects.filter(assignee=user.get_username(), state__in=OPEN_STATES)
-        offered = Task.objects.filter(services.offered_to(user))
-        overdue = Q(due_date__lt=clock.now())
-        counts = {
-            "mine": mine.count(),
-            "offered": offered.count(),
-            "overdue": mine.filter(overdue).count() + offered.filter(overdue).count(),
-        }
+        counts = selectors.counts_for(request.user)
         return Response(TaskCountsSerializer(counts).data)
 
     @extend_schema(request=BulkSerializer, responses=BulkResultSerializer(many=True), summary="Act on many tasks")
@@ -407,48 +396,3 @@ def _with_saved_filter(params: Any, user: Any) -> Any:
     if saved is None:
         raise ValidationError({"filter": "No saved filter of yours or of your groups has this id."})
     return {**saved.query, **{name: params[name] for name in params if name != "filter"}}
-
-
-def _filtered(tasks: QuerySet[Task], params: Any, user: Any) -> QuerySet[Task]:
-    which = params.get("list", "")
-    username = user.get_username()
-    if which == "mine":
-        tasks = tasks.filter(assignee=username)
-    elif which == "offered":
-        tasks = tasks.filter(services.offered_to(user))
-    elif which == "all":
-        if not may(user, Action.OPERATE_PROCESSES):
-            raise PermissionDenied("Listing every task takes an operator's role.")
-    elif which:
-        raise ValidationError({"list": "Give mine, offered or all."})
-    state = params.get("state", "open")
-    tasks = tasks.filter(state__in=OPEN_STATES) if state == "open" else tasks.filter(state=state)
-    exact = {"assignee": "assignee", "process_key": "process_key", "business_key": "business_key"}
-    for parameter, field in exact.items():
-        if params.get(parameter):
-            tasks = tasks.filter(**{field: params[parameter]})
-    if params.get("candidate_group"):
-        tasks = tasks.filter(candidate_groups__contains=[params["candidate_group"]])
-    if params.get("priority_min"):
-        try:
-            tasks = tasks.filter(priority__gte=int(params["priority_min"]))
-        except ValueError as invalid:
-            raise ValidationError({"priority_min": "Give a whole number."}) from invalid
-    for parameter, lookup in (("due_before", "due_date__lt"), ("due_after", "due_date__gt")):
-        if params.get(parameter):
-            tasks = tasks.filter(**{lookup: _moment(parameter, params[parameter])})
-    if params.get("follow_up_before"):
-        tasks = tasks.filter(follow_up_date__lt=_moment("follow_up_before", params["follow_up_before"]))
-    if params.get("overdue") == "true":
-        tasks = tasks.filter(due_date__lt=clock.now())
-    if params.get("q"):
-        words = params["q"].strip()
-        tasks = tasks.filter(Q(name__icontains=words) | Q(description__icontains=words))
-    return tasks
-
-
-def _moment(name: str, raw: str) -> Any:
-    value = parse_datetime(raw)
-    if value is None:
-        raise ValidationError({name: f"{raw!r} is not an ISO 8601 date-time."})
-    return value

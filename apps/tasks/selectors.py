@@ -1,0 +1,147 @@
+"""Reading the task list, shared by the REST API and the web pages: its filters and its counts."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils.dateparse import parse_datetime
+
+from apps.engine import clock
+from apps.engine.models import ProcessInstance
+from apps.tasks.models import OPEN_STATES, Task
+from apps.tasks.services import offered_to, visible_to
+from apps.tenancy.roles import Action, may
+
+LISTS = ("mine", "offered", "all")
+ORDERINGS = {
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "priority": ("priority", "created_at", "id"),
+    "-priority": ("-priority", "created_at", "id"),
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "id"),
+}
+
+
+class ListParameterInvalid(Exception):
+    """A task list parameter has a value the list does not understand."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.message = message
+
+
+class ListNotAllowed(Exception):
+    """The user's roles do not allow this list (every task takes an operator's role)."""
+
+
+@dataclass(frozen=True)
+class TaskCounts:
+    mine: int  # open tasks assigned to the user
+    offered: int  # open, unassigned tasks offered to the user
+    overdue: int  # of those, past their due date
+    all: int | None  # every open task of the tenant, for those who may see them all
+
+
+def filtered(tasks: QuerySet[Task], params: Mapping[str, Any], user: Any) -> QuerySet[Task]:
+    """``tasks`` narrowed by the task list's query parameters (``list``, ``state``, ``q``...).
+
+    Raises ``ListParameterInvalid`` for a value it does not understand, ``ListNotAllowed`` for
+    ``list=all`` without an operator's role."""
+    which = params.get("list", "")
+    if which == "mine":
+        tasks = tasks.filter(assignee=user.get_username())
+    elif which == "offered":
+        tasks = tasks.filter(offered_to(user))
+    elif which == "all":
+        if not may(user, Action.OPERATE_PROCESSES):
+            raise ListNotAllowed("Listing every task takes an operator's role.")
+    elif which:
+        raise ListParameterInvalid("list", "Give mine, offered or all.")
+    state = params.get("state") or "open"
+    tasks = tasks.filter(state__in=OPEN_STATES) if state == "open" else tasks.filter(state=state)
+    for name in ("assignee", "process_key", "business_key"):
+        if params.get(name):
+            tasks = tasks.filter(**{name: params[name]})
+    if params.get("candidate_group"):
+        tasks = tasks.filter(candidate_groups__contains=[params["candidate_group"]])
+    if params.get("priority_min"):
+        try:
+            tasks = tasks.filter(priority__gte=int(params["priority_min"]))
+        except ValueError as invalid:
+            raise ListParameterInvalid("priority_min", "Give a whole number.") from invalid
+    for name, lookup in (
+        ("due_before", "due_date__lt"),
+        ("due_after", "due_date__gt"),
+        ("follow_up_before", "follow_up_date__lt"),
+    ):
+        if params.get(name):
+            tasks = tasks.filter(**{lookup: _moment(name, params[name])})
+    if params.get("overdue") == "true":
+        tasks = tasks.filter(due_date__lt=clock.now())
+    if params.get("q"):
+        words = params["q"].strip()
+        tasks = tasks.filter(Q(name__icontains=words) | Q(description__icontains=words))
+    return tasks
+
+
+def counts_for(user: Any, *, with_all: bool = False) -> TaskCounts:
+    """How many open tasks wait for ``user``: their own, those offered to them and how many of
+    them are overdue; ``with_all``: every open task of the tenant too, for those who may list it."""
+    mine = Task.objects.filter(assignee=user.get_username(), state__in=OPEN_STATES)
+    offered = Task.objects.filter(offered_to(user))
+    overdue = Q(due_date__lt=clock.now())
+    every = None
+    if with_all and may(user, Action.OPERATE_PROCESSES):
+        every = Task.objects.filter(state__in=OPEN_STATES).count()
+    return TaskCounts(
+        mine=mine.count(),
+        offered=offered.count(),
+        overdue=mine.filter(overdue).count() + offered.filter(overdue).count(),
+        all=every,
+    )
+
+
+def _moment(name: str, raw: str) -> datetime:
+    try:
+        value = parse_datetime(raw)
+    except ValueError:  # well formed, but no such moment (month 13)
+        value = None
+    if value is None:
+        raise ListParameterInvalid(name, f"{raw!r} is not an ISO 8601 date-time.")
+    return value
+
+
+@dataclass(frozen=True)
+class NextTask:
+    id: uuid.UUID
+    name: str
+    visible: bool  # whether the user may open it
+
+
+@dataclass(frozen=True)
+class ProcessProgress:
+    """Where the process of a task stands: the state of its (root) instance and its open tasks."""
+
+    instance_state: str
+    open_tasks: list[NextTask]
+
+
+def progress_of(task: Task, user: Any) -> ProcessProgress:
+    """The open tasks of ``task``'s process now (the instances of its call tree), oldest first,
+    and whether ``user`` may open each."""
+    instance = ProcessInstance.objects.only("root_id").get(id=task.instance_id)
+    root_id = instance.root_id or instance.id
+    same_process = Q(instance_id=root_id) | Q(instance__root_id=root_id)
+    open_tasks = list(Task.objects.filter(same_process, state__in=OPEN_STATES).order_by("created_at", "id"))
+    shown = set(visible_to(user).filter(id__in=[row.id for row in open_tasks]).values_list("id", flat=True))
+    return ProcessProgress(
+        instance_state=ProcessInstance.objects.filter(id=root_id).values_list("state", flat=True).get(),
+        open_tasks=[NextTask(row.id, row.name, row.id in shown) for row in open_tasks],
+    )
