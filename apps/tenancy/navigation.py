@@ -14,7 +14,7 @@ from apps.tenancy.roles import Action, actions_of
 class NavItem:
     label: str
     url: str
-    action: Action | None = None  # None: every signed-in user
+    actions: frozenset[Action] = frozenset()  # shown to users allowed any of them; empty: everyone
 
 
 def navigation_for(user: Any) -> list[NavItem]:
@@ -23,8 +23,9 @@ def navigation_for(user: Any) -> list[NavItem]:
     allowed = actions_of(user)
     items = [
         NavItem("Home", reverse("home")),
+        NavItem("Tasks", reverse("tasks:list"), frozenset({Action.WORK_ON_TASKS, Action.OPERATE_PROCESSES})),
         NavItem("API docs", reverse("api-docs")),
-        NavItem("Users", reverse("admin:auth_user_changelist"), Action.MANAGE_USERS),
-        NavItem("Admin", reverse("admin:index"), Action.OPERATE_PROCESSES),
+        NavItem("Users", reverse("admin:auth_user_changelist"), frozenset({Action.MANAGE_USERS})),
+        NavItem("Admin", reverse("admin:index"), frozenset({Action.OPERATE_PROCESSES})),
     ]
-    return [item for item in items if item.action is None or item.action in allowed]
+    return [item for item in items if not item.actions or item.actions & allowed]
