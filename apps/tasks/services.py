@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -19,8 +20,9 @@ from django.db.models import Q, QuerySet
 
 from apps.engine import clock
 from apps.engine.runtime import TriggerRejected
+from apps.engine.services import rows
 from apps.engine.services.instances import InstanceNotActive, complete_wait
-from apps.engine.services.store import lock_instance
+from apps.engine.services.store import lock_and_load
 from apps.tasks import forms
 from apps.tasks.models import (
     OPEN_STATES,
@@ -58,6 +60,8 @@ class AssigneeUnknown(Exception):
 def group_names(user: Any) -> list[str]:
     """The names of the groups ``user`` belongs to (candidate groups name them)."""
     cached: list[str] | None = getattr(user, "_apg_group_names", None)
+    if cached is None and hasattr(user, "group_names"):  # read with the user by TenantJWTAuthentication
+        cached = list(user.group_names or ())
     if cached is None:
         cached = list(user.groups.values_list("name", flat=True))
         user._apg_group_names = cached
@@ -105,7 +109,7 @@ def claim(task_id: uuid.UUID, user: Any) -> Task:
             raise TaskForbidden("The task is not offered to you.")
         if task.assignee:
             raise TaskConflict(f"The task is claimed by {task.assignee} already.")
-        _assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True)
+        rows.execute(_assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True, now=clock.now()))
     return task
 
 
@@ -132,7 +136,7 @@ def assign(task_id: uuid.UUID, user: Any, assignee: str) -> Task:
         task = _locked_open(task_id)
         if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
             raise TaskForbidden("Only its assignee (or an operator) can assign the task.")
-        _assign(task, assignee, TaskEventKind.ASSIGNED, actor=username, claimed=False)
+        rows.execute(_assign(task, assignee, TaskEventKind.ASSIGNED, actor=username, claimed=False, now=clock.now()))
     return task
 
 
@@ -188,30 +192,47 @@ def update(task_id: uuid.UUID, user: Any, changes: Mapping[str, Any]) -> Task:
 
 def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Task:
     """Complete the task with ``variables``: its assignee may, or, when it is unassigned, someone
-    it is offered to (who becomes its assignee). The process moves on in the same transaction."""
+    it is offered to (who becomes its assignee). The process moves on in the same transaction.
+
+    Three round trips and the commit: the task's instance; the instance's lock with its tokens
+    and the task's lock; the engine's step with the task's claim (if any) and close."""
     username = user.get_username()
     with transaction.atomic():
-        instance_id = Task.objects.filter(id=task_id).values_list("instance_id", flat=True).first()
-        if instance_id is None:
+        (found,) = rows.query([(_INSTANCE_OF, [task_id])])
+        if not found:
             raise Task.DoesNotExist(f"No task {task_id}.")
-        instance = lock_instance(instance_id)  # the instance first, as every trigger locks it
-        task = _locked_open(task_id)
+        instance_id = found[0][0]
+        # The instance first, as every trigger locks it, then the task.
+        instance, snapshot, locked = lock_and_load(instance_id, _task_for_update(task_id))
+        task = _open(locked, task_id)
         if task.state == TaskState.DELEGATED:
             raise TaskConflict("The task is delegated: its delegate resolves it, then its owner completes it.")
+        now = clock.now()
+        claim: list[rows.Statement] = []
         if task.assignee != username:
             if task.assignee or not is_candidate(user, task):
                 raise TaskForbidden("Only its assignee can complete the task.")
-            _assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True)
+            claim = _assign(task, username, TaskEventKind.CLAIMED, actor=username, claimed=True, now=now)
         wrong = forms.problems(forms.fields_of(task, instance), dict(variables), dict(instance.variables))
         if wrong:
-            raise FormInvalid(wrong)  # rolls back the claim made just above, if any
+            raise FormInvalid(wrong)  # nothing written: the claim above is only in memory
         try:
             token = str(task.token_id)
-            complete_wait(instance_id, token, variables, actor=username, expected_wait="user-task", locked=instance)
+            complete_wait(
+                instance_id,
+                token,
+                variables,
+                actor=username,
+                expected_wait="user-task",
+                locked=instance,
+                snapshot=snapshot,
+                also=claim,
+                now=now,
+            )
         except (TriggerRejected, InstanceNotActive) as refused:
             raise TaskConflict(f"The process no longer waits for this task: {refused}") from refused
-    ended = Task.objects.filter(id=task.id).values("state", "completed_at", "ended_at").get()
-    task.state, task.completed_at, task.ended_at = ended["state"], ended["completed_at"], ended["ended_at"]
+    # As the step's close of the task wrote it (apps/tasks/writer.py).
+    task.state, task.completed_at, task.ended_at = TaskState.COMPLETED, now, now
     return task
 
 
@@ -267,21 +288,48 @@ def _may_see(user: Any, task: Task) -> bool:
     )
 
 
+_INSTANCE_OF = f"SELECT instance_id FROM {Task._meta.db_table} WHERE id = %s"  # noqa: S608
+
+
+def _task_for_update(task_id: uuid.UUID) -> rows.Statement:
+    return (f"SELECT {rows.select_columns(Task)} FROM {Task._meta.db_table} WHERE id = %s FOR UPDATE", [task_id])  # noqa: S608
+
+
 def _locked_open(task_id: uuid.UUID) -> Task:
-    task = Task.objects.select_for_update().get(id=task_id)
+    (locked,) = rows.query([_task_for_update(task_id)])
+    return _open(locked, task_id)
+
+
+def _open(locked: list[Any], task_id: uuid.UUID) -> Task:
+    if not locked:
+        raise Task.DoesNotExist(f"No task {task_id}.")
+    task = rows.model_from(Task, locked[0])
     if not task.is_open:
         raise TaskConflict(f"The task is {task.state} already.")
     return task
 
 
-def _assign(task: Task, assignee: str, kind: str, *, actor: str, claimed: bool) -> None:
+def _assign(task: Task, assignee: str, kind: str, *, actor: str, claimed: bool, now: datetime) -> list[rows.Statement]:
+    """Give ``task`` to ``assignee`` in memory; the statements that store that, with its event."""
     previous = task.assignee
     task.assignee, task.state = assignee, TaskState.ASSIGNED
-    task.claimed_at = clock.now() if claimed else task.claimed_at
+    task.claimed_at = now if claimed else task.claimed_at
     task.assignment_reason = f"Claimed by {assignee}." if claimed else f"Assigned to {assignee} by {actor}."
-    task.save(update_fields=["assignee", "state", "claimed_at", "assignment_reason"])
-    _record(task, kind, actor, {"assignee": assignee, **({"previous": previous} if previous else {})})
+    return [
+        (
+            f"UPDATE {Task._meta.db_table} SET assignee = %s, state = %s, claimed_at = %s, "  # noqa: S608
+            "assignment_reason = %s WHERE id = %s",
+            [task.assignee, task.state, task.claimed_at, task.assignment_reason, task.id],
+        ),
+        *_event(task, kind, actor, {"assignee": assignee, **({"previous": previous} if previous else {})}, now),
+    ]
+
+
+def _event(task: Task, kind: str, actor: str, details: dict[str, Any], now: datetime) -> list[rows.Statement]:
+    return rows.table(TaskEvent).insert(
+        [{"task_id": task.id, "kind": kind, "actor": actor, "at": now, "details": details}]
+    )
 
 
 def _record(task: Task, kind: str, actor: str, details: dict[str, Any]) -> None:
-    TaskEvent.objects.create(task=task, kind=kind, actor=actor, at=clock.now(), details=details)
+    rows.execute(_event(task, kind, actor, details, clock.now()))

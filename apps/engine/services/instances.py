@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from contextlib import nullcontext
+from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -12,6 +13,8 @@ from django.db import IntegrityError, transaction
 from apps.engine import clock, runtime
 from apps.engine.handlers import Handler, registered_handlers
 from apps.engine.models import InstanceState, ProcessDefinition, ProcessInstance, StartRequest, new_id, new_text_id
+from apps.engine.runtime import Snapshot
+from apps.engine.services import rows
 from apps.engine.services.compiled import compiled_process
 from apps.engine.services.store import load_snapshot, lock_instance, write_step
 
@@ -115,9 +118,14 @@ def complete_wait(
     expected_wait: str | None = None,
     handlers: Mapping[str, Handler] | None = None,
     locked: ProcessInstance | None = None,
+    snapshot: Snapshot | None = None,
+    also: Sequence[rows.Statement] = (),
+    now: datetime | None = None,
 ) -> ProcessInstance:
     """What the token waits for happened: apply it under the instance's lock (``locked``: the
-    caller holds it already, in its transaction, and read the instance with it).
+    caller holds it already, in its transaction, and read the instance with it, and its tokens
+    as ``snapshot`` if given, as ``store.lock_and_load`` does). ``also``: statements of the
+    caller's, written with the step; ``now``: the step's time, when the caller has taken it.
 
     Raises ``runtime.TriggerRejected`` or ``InstanceNotActive`` having changed nothing.
     """
@@ -128,10 +136,10 @@ def complete_wait(
         if instance.state != InstanceState.ACTIVE:
             raise InstanceNotActive(f"The instance is {instance.state}.")
         process = compiled_process(instance.definition)
-        now = clock.now()
+        now = now or clock.now()
         step = runtime.complete(
             process,
-            load_snapshot(instance),
+            snapshot if snapshot is not None and locked is not None else load_snapshot(instance),
             token_id,
             variables,
             now=now,
@@ -139,5 +147,5 @@ def complete_wait(
             expected_wait=expected_wait,
             handlers=handlers if handlers is not None else registered_handlers(),
         )
-        write_step(instance, step, now=now, actor=actor, handlers=handlers)
+        write_step(instance, step, now=now, actor=actor, handlers=handlers, also=also)
     return instance

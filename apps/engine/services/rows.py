@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from django.db import connection, models
@@ -62,6 +62,24 @@ def _adapter(field: models.Field[Any, Any]) -> Callable[[Any], Any]:
 @cache
 def table(model: type[models.Model]) -> Table:
     return Table(model)
+
+
+def select_columns(model: type[models.Model]) -> str:
+    """The model's columns in ``model_from``'s order, for a SELECT's list."""
+    return ", ".join(field.column for field in model._meta.concrete_fields)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def model_from(model: type[M], values: Sequence[Any]) -> M:
+    """An instance of ``model`` from a row of ``select_columns``, as the ORM would have made it."""
+    fields = model._meta.concrete_fields
+    converted = [
+        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
+        for field, value in zip(fields, values, strict=True)
+    ]
+    return model.from_db(connection.alias, [field.attname for field in fields], converted)
 
 
 def query(statements: Sequence[Statement]) -> list[list[tuple[Any, ...]]]:

@@ -64,15 +64,12 @@ def lock_and_load(
     return instance, _snapshot(instance, tokens), extra
 
 
-_INSTANCE_FIELDS = list(ProcessInstance._meta.concrete_fields)
-
-
 def _lock_statement(instance_id: uuid.UUID) -> rows.Statement:
     """Lock the instance and its root: the rows are locked in the order the sort gives them, the
     root (when there is one) first. Only instance rows are locked, not their definition's (every
     instance shares that one; it comes from this process's cache, never changing once deployed)."""
     table = ProcessInstance._meta.db_table
-    columns = ", ".join(field.column for field in _INSTANCE_FIELDS)
+    columns = rows.select_columns(ProcessInstance)
     return (
         f"SELECT {columns} FROM {table} "  # noqa: S608
         f"WHERE id = ANY(ARRAY[%s::uuid, (SELECT root_id FROM {table} WHERE id = %s)]) ORDER BY id = %s FOR UPDATE",
@@ -84,11 +81,7 @@ def _locked_instance(instance_id: uuid.UUID, locked: list[Any]) -> ProcessInstan
     own = [row for row in locked if row[0] == instance_id]
     if not own:
         raise ProcessInstance.DoesNotExist(f"No instance {instance_id}.")
-    values = [
-        field.from_db_value(value, None, connection) if hasattr(field, "from_db_value") else value
-        for field, value in zip(_INSTANCE_FIELDS, own[0], strict=True)
-    ]
-    instance = ProcessInstance.from_db(connection.alias, [field.attname for field in _INSTANCE_FIELDS], values)
+    instance = rows.model_from(ProcessInstance, own[0])
     instance.definition = compiled.definition(instance.definition_id)
     return instance
 
@@ -140,13 +133,15 @@ def write_step(
     actor: str = "",
     handlers: Mapping[str, Handler] | None = None,
     new: bool = False,
+    also: Sequence[rows.Statement] = (),
 ) -> None:
     """Write everything ``step`` changed in one round trip of multi-row statements, then start
     or cancel the instances its call activities call and, when it ends a called instance, move
     its caller on (with ``handlers`` for the instances that run).
 
     ``new``: the instance is not stored yet and ``step`` started it; its row is inserted as the
-    step leaves it.
+    step leaves it. ``also``: the caller's own statements, written in the same round trip before
+    the user tasks' (a task claimed as it is completed, say).
     """
     state_before = instance.state
     _apply_to_row(instance, step, now)
@@ -162,6 +157,7 @@ def write_step(
             *outbox.step_statements(instance, step, now=now, state_before=state_before, new=new),
             *_wait_statements(instance, step, now),
             *_variable_changes(instance, step, actor, now),
+            *also,
             *hooks.user_task_statements(_user_task_changes(instance, step, now, actor)),
         ]
     )
