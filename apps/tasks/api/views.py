@@ -22,6 +22,7 @@ from apg_wbpm.api.problems import Conflict, FormNotFound
 from apps.engine import clock
 from apps.engine.api.requests import valid_data
 from apps.tasks import attachments, form_definitions, forms, selectors, services, sla
+from apps.tasks.api import representation
 from apps.tasks.models import Task, TaskAttachment, TaskComment, TaskEvent
 from apps.tenancy.roles import Action, may
 
@@ -34,6 +35,9 @@ class TaskSerializer(serializers.ModelSerializer[Task]):
 
     def get_sla_status(self, task: Task) -> str:
         return sla.status(task, clock.now())
+
+    def to_representation(self, task: Task) -> dict[str, Any]:
+        return representation.task_json(task)
 
     class Meta:
         model = Task
