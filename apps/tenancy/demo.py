@@ -1,4 +1,5 @@
-"""The demo platform that ``make run`` provisions: tenant ``acme`` with one user per role."""
+"""The demo platform that ``make run`` provisions: tenant ``acme`` with one user per role, and a
+sample process with a task waiting for the demo worker."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django_tenants.utils import schema_context
 
+from apps.tasks.demo import provision_demo_processes
 from apps.tenancy import services
 from apps.tenancy.roles import Role
 from apps.tenancy.services import UserSpec
@@ -29,7 +31,8 @@ class DemoPlatform:
 
 
 def provision_demo() -> DemoPlatform:
-    """Ensure the public site, the platform operator and the demo tenant with its users.
+    """Ensure the public site, the platform operator and the demo tenant with its users and its
+    sample process (``apps.tasks.demo``).
 
     Demo passwords are reset on every run so that the printed logins always work.
     """
@@ -41,4 +44,5 @@ def provision_demo() -> DemoPlatform:
     with schema_context(result.tenant.schema_name):
         for spec in DEMO_USERS:
             services.ensure_user(spec, reset_password=True)
+        provision_demo_processes()
     return DemoPlatform(public_domain=public_domain, tenant_domain=tenant_domain)

@@ -20,6 +20,7 @@ class Command(BaseCommand):
         operator, password = PLATFORM_OPERATOR
         self.stdout.write(f"Platform admin    http://{demo.public_domain}:{port}/admin/  ({operator} / {password})")
         self.stdout.write(f"Demo tenant       http://{demo.tenant_domain}:{port}/")
+        self.stdout.write(f"Task list         http://{demo.tenant_domain}:{port}/tasks/?list=offered")
         self.stdout.write(f"API docs          http://{demo.tenant_domain}:{port}/api/docs/")
         self.stdout.write(f"Readiness         http://{demo.public_domain}:{port}/ready")
         self.stdout.write("Demo users (tenant acme):")
