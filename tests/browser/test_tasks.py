@@ -1,0 +1,77 @@
+"""The web task list in headless Chromium, against the demo tenant the launcher provisions: its
+expense approval offers "Check the expense" (EXP-1001) to the group the demo worker is in."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_ui import ACME, sign_in
+from tests.live import LivePlatform
+
+pytestmark = pytest.mark.browser
+
+WORKER = ("worker", "worker-demo-pass")
+
+
+def test_a_worker_claims_a_group_task_fixes_the_value_the_server_refuses_and_completes_it(
+    page: Page, live_platform: LivePlatform
+) -> None:
+    sign_in(page, live_platform, *WORKER)
+    page.locator("#main-nav").get_by_role("link", name="Tasks").click()
+    page.get_by_role("link", name=re.compile(r"^Group tasks")).click()
+
+    row = page.get_by_test_id("task-row").filter(has_text="EXP-1001")
+    expect(row).to_contain_text("Check the expense")
+    row.get_by_role("button", name="Claim").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the expense")
+    expect(page.get_by_role("alert").filter(has_text="You claimed this task.")).to_be_visible()
+    expect(page.get_by_test_id("task-assignee")).to_have_text("worker")
+    diagram = page.locator("#task-diagram")
+    expect(diagram).to_have_attribute("data-state", "highlighted")
+    expect(diagram.locator('.djs-element.apg-current-task[data-element-id="check_expense"]')).to_be_visible()
+
+    amount = page.get_by_label("Amount to pay (EUR)")
+    amount.fill("12000")
+    page.get_by_role("button", name="Complete the task").click()
+
+    # The server's own message (form-js would say "Field must have maximum value of 5000.").
+    amount_field = page.locator(".fjs-form-field").filter(has=amount)
+    expect(amount_field.locator(".fjs-form-field-error")).to_have_text("Give at most 5000.")
+    summary = page.locator("[data-task-form-summary]")
+    expect(summary).to_contain_text("The task was not completed: some values do not fit its form.")
+    expect(summary).to_contain_text("Amount to pay (EUR): Give at most 5000.")
+    expect(page.get_by_test_id("task-state")).to_have_text("Assigned")
+
+    amount.fill("1200")
+    expect(amount_field.locator(".fjs-form-field-error")).to_have_count(0)
+    page.get_by_role("button", name="Complete the task").click()
+
+    expect(page.get_by_test_id("task-state")).to_have_text("Completed")
+    expect(page.get_by_test_id("process-next")).to_have_text("The process moved on to: Pay the expense.")
+    page.get_by_test_id("process-next").get_by_role("link", name="Pay the expense").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Pay the expense")
+    expect(page.get_by_role("button", name="Claim")).to_be_visible()
+
+
+def test_the_group_count_goes_up_without_a_reload_when_a_task_arrives(page: Page, live_platform: LivePlatform) -> None:
+    sign_in(page, live_platform, *WORKER)
+    page.goto(live_platform.url(ACME, "/tasks/?list=offered"))
+    badge = page.locator('[data-count="offered"]')
+    expect(badge).to_have_text(re.compile(r"^\d+$"))
+    before = int(badge.inner_text())
+
+    with live_platform.client(ACME) as api:
+        token = api.post("/api/v1/auth/token/", json=dict(zip(("username", "password"), WORKER, strict=True)))
+        started = api.post(
+            "/api/v1/process-definitions/key/expense_approval/start/",
+            json={"variables": {"employee": "Sam Park"}, "business_key": "EXP-LIVE"},
+            headers={"Authorization": f"Bearer {token.json()['access']}"},
+        )
+
+    assert started.status_code == 201, started.text
+    expect(badge).to_have_text(str(before + 1))
+    expect(page.get_by_test_id("task-row").filter(has_text="EXP-LIVE")).to_have_count(0)  # the list stays as it was
