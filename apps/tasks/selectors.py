@@ -50,15 +50,17 @@ class TaskCounts:
 
 
 def filtered(tasks: QuerySet[Task], params: Mapping[str, Any], user: Any) -> QuerySet[Task]:
-    """``tasks`` narrowed by the task list's query parameters (``list``, ``state``, ``q``...).
+    """``tasks`` (those ``user`` may see) narrowed by the task list's query parameters (``list``,
+    ``state``, ``q``...). The lists ``mine`` and ``offered`` lie within what anyone may see, so
+    they start from their own condition alone: half the query to build and to plan.
 
     Raises ``ListParameterInvalid`` for a value it does not understand, ``ListNotAllowed`` for
     ``list=all`` without an operator's role."""
     which = params.get("list", "")
     if which == "mine":
-        tasks = tasks.filter(assignee=user.get_username())
+        tasks = Task.objects.filter(assignee=user.get_username())
     elif which == "offered":
-        tasks = tasks.filter(offered_to(user))
+        tasks = Task.objects.filter(offered_to(user))
     elif which == "all":
         if not may(user, Action.OPERATE_PROCESSES):
             raise ListNotAllowed("Listing every task takes an operator's role.")
