@@ -74,12 +74,23 @@ def ensure_wrk() -> str:
 
 
 def wrk_command(
-    wrk: str, url: str, host: str, tokens_file: Path, plan: LoadPlan, post_body: str | None = None
+    wrk: str,
+    url: str,
+    host: str,
+    tokens_file: Path,
+    plan: LoadPlan,
+    post_body: str | None = None,
+    *,
+    script: str = WRK_SCRIPT,
+    script_args: list[str] | None = None,
 ) -> list[str]:
     """The wrk command line: loopback URL, the tenant's Host, HTTPS as a TLS proxy would report it.
 
-    With ``post_body`` (JSON), every request is a POST of it.
+    With ``post_body`` (JSON), every request is a POST of it. Another ``script`` takes
+    ``script_args`` instead of the tokens file and the body.
     """
+    if script_args is None:
+        script_args = [str(tokens_file), *(["POST", post_body] if post_body is not None else [])]
     return [
         wrk,
         "--threads",
@@ -96,11 +107,10 @@ def wrk_command(
         "--header",
         "X-Forwarded-Proto: https",
         "--script",
-        WRK_SCRIPT,
+        script,
         url,
         "--",
-        str(tokens_file),
-        *(["POST", post_body] if post_body is not None else []),
+        *script_args,
     ]
 
 

@@ -10,19 +10,23 @@ see bench/seeding.py), offered to one of ``GROUPS`` candidate groups; every benc
   engine's step, the task closed), one after another in one process and in two processes at
   once, target at least 1,000 a second.
 
-Not measured yet: claim and complete through the REST API (each request needs a task of its own,
-which the load generator does not hand out yet).
+- claim, then complete, through the REST API (``POST /api/v1/tasks/{id}/claim/`` and
+  ``…/complete/``) through gunicorn, ``ACTION_CLIENTS`` clients at once, each request a task of
+  its own (bench/task_actions.lua), target p95 < 20 ms: first as many claims as the time allows,
+  then the completion of each claimed task by its claimant.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import multiprocessing
 import time
 from typing import Any
 
 from bench.context import BenchContext
-from bench.load import LoadPlan, LoadResult
-from bench.provisioning import BENCH_SCHEMA
+from bench.load import LoadPlan, LoadResult, run_wrk, wrk_command
+from bench.provisioning import BENCH_DOMAIN, BENCH_SCHEMA, bench_usernames
 from bench.rest_start import measure_load, server_spec
 from bench.seeding import seed_waiting
 from bench.servers import running
@@ -32,6 +36,10 @@ GROUPS = 20
 USER_GROUPS = 10
 TARGET_LIST_P95_MS = 50.0
 TARGET_COMPLETIONS = 1000
+TARGET_ACTION_P95_MS = 20.0
+ACTION_CLIENTS = 8
+ACTIONS_PER_SECOND = 800  # more tasks handed to wrk than it can claim in its time
+COMPLETION_BODY = json.dumps({"variables": {"approved": True}})
 WARMUP = 5  # completions per process before the timed ones
 
 
@@ -65,6 +73,67 @@ def _offered_ids(username: str, count: int) -> list[str]:
     with schema_context(BENCH_SCHEMA):
         user = User.objects.get(username=username)
         return [str(task_id) for task_id in Task.objects.filter(offered_to(user)).values_list("id", flat=True)[:count]]
+
+
+def _claimable(count: int) -> list[str]:
+    """Open, unclaimed tasks every benchmark user may claim (offered to a group all are in)."""
+    from django_tenants.utils import schema_context
+
+    from apps.tasks.models import Task
+
+    shared = [f"team-{number}" for number in range(USER_GROUPS)]
+    with schema_context(BENCH_SCHEMA):
+        open_tasks = Task.objects.filter(state="created", assignee="", candidate_groups__overlap=shared)
+        return [str(task_id) for task_id in open_tasks.values_list("id", flat=True)[:count]]
+
+
+def _claimed_by_bench_users() -> list[tuple[str, str]]:
+    from django_tenants.utils import schema_context
+
+    from apps.tasks.models import Task
+
+    with schema_context(BENCH_SCHEMA):
+        claimed = Task.objects.filter(state="assigned", assignee__startswith="bench-user-")
+        return [(str(task_id), assignee) for task_id, assignee in claimed.values_list("id", "assignee")]
+
+
+def _measure_action(
+    context: BenchContext, port: int, plan: LoadPlan, action: str, lines: list[str], body: str
+) -> tuple[LoadResult, str]:
+    path = context.log_dir / f"task-{action}.txt"
+    path.write_text("\n".join(lines) + "\n")
+    command = wrk_command(
+        context.wrk,
+        f"http://127.0.0.1:{port}/",
+        BENCH_DOMAIN,
+        context.tokens_file,
+        plan,
+        script="bench/task_actions.lua",
+        script_args=[str(path), action, str(plan.threads), body],
+    )
+    return run_wrk(command, plan), context.shown(command)
+
+
+def _claims_and_completions(context: BenchContext, port: int, plan: LoadPlan) -> None:
+    """Claim as many tasks as ``plan`` allows, each as one of the users in turn; then complete
+    each claimed task as its claimant. Print both."""
+    plan = dataclasses.replace(plan, connections=ACTION_CLIENTS)
+    tokens = context.tokens_file.read_text().split()
+    token_of = dict(zip(bench_usernames(context.user_count), tokens, strict=True))
+    names = sorted(token_of)
+    task_ids = _claimable(ACTIONS_PER_SECOND * plan.seconds)
+    lines = [f"{token_of[names[index % len(names)]]} {task_id}" for index, task_id in enumerate(task_ids)]
+    for action, body in (("claim", "{}"), ("complete", COMPLETION_BODY)):
+        if action == "complete":
+            lines = [f"{token_of[assignee]} {task_id}" for task_id, assignee in _claimed_by_bench_users()]
+            # A completion does all that a claim does and the engine's step: half the time is
+            # ample to spend the claimed tasks without running out of them.
+            plan = dataclasses.replace(plan, seconds=max(2, plan.seconds // 2))
+        result, command = _measure_action(context, port, plan, action, lines, body)
+        p95 = result.latency_ms["p95"]
+        met = "met" if p95 < TARGET_ACTION_P95_MS and not result.error_count else "MISSED"
+        print(f"$ {command}\n  POST /api/v1/tasks/{{id}}/{action}/: {result.summary()}", flush=True)
+        print(f"  {action} p95 {p95:.1f} ms (target < {TARGET_ACTION_P95_MS:g} ms: {met})", flush=True)
 
 
 def _complete_all(username: str, task_ids: list[str], barrier: Any, done: Any) -> None:
@@ -122,10 +191,11 @@ def run_tasks(
     print(f"$ {context.shown(spec.argv, env=spec.env)}", flush=True)
     with running(spec, context.env, context.log_dir):
         result, load_command = measure_load(context, spec.port, plan, LIST_PATH)
-    p95 = result.latency_ms["p95"]
-    met = "met" if p95 < TARGET_LIST_P95_MS and not result.error_count else "MISSED"
-    print(f"$ {load_command}\n  GET {LIST_PATH}: {result.summary()}", flush=True)
-    print(f"  group list p95 {p95:.1f} ms (target < {TARGET_LIST_P95_MS:g} ms: {met})", flush=True)
+        p95 = result.latency_ms["p95"]
+        met = "met" if p95 < TARGET_LIST_P95_MS and not result.error_count else "MISSED"
+        print(f"$ {load_command}\n  GET {LIST_PATH}: {result.summary()}", flush=True)
+        print(f"  group list p95 {p95:.1f} ms (target < {TARGET_LIST_P95_MS:g} ms: {met})", flush=True)
+        _claims_and_completions(context, spec.port, plan)
     task_ids = _offered_ids(username, 3 * completions + 3 * WARMUP)
     for processes, share in ((1, task_ids[:completions]), (2, task_ids[completions : 3 * completions])):
         rate = _completion_rate(username, share, processes)
