@@ -174,8 +174,13 @@ async function mountDiagram(element) {
       notice.hidden = false;
     }
   } catch (error) {
-    element.dataset.state = "error";
-    notice.textContent = error.message || "The diagram could not be shown.";
+    // bpmn-js refuses a model without diagram interchange (BPMN DI): there is nothing to draw.
+    const unlaid = /no diagram to display/i.test(error.message || "");
+    element.dataset.state = unlaid ? "no-layout" : "error";
+    element.hidden = unlaid;
+    notice.textContent = unlaid
+      ? "The model has no layout (BPMN diagram interchange), so there is no diagram to show."
+      : `The diagram could not be shown: ${error.message || "unknown error"}`;
     notice.hidden = false;
   }
 }

@@ -4,6 +4,7 @@ expense approval offers "Check the expense" (EXP-1001) to the group the demo wor
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,6 +15,7 @@ from tests.live import LivePlatform
 pytestmark = pytest.mark.browser
 
 WORKER = ("worker", "worker-demo-pass")
+APPROVAL = Path(__file__).parent.parent / "tasks" / "models" / "approval.bpmn"
 
 
 def test_a_worker_claims_a_group_task_fixes_the_value_the_server_refuses_and_completes_it(
@@ -75,3 +77,36 @@ def test_the_group_count_goes_up_without_a_reload_when_a_task_arrives(page: Page
     assert started.status_code == 201, started.text
     expect(badge).to_have_text(str(before + 1))
     expect(page.get_by_test_id("task-row").filter(has_text="EXP-LIVE")).to_have_count(0)  # the list stays as it was
+
+
+def test_a_generated_form_shows_current_values_and_a_model_without_layout_says_it_has_no_diagram(
+    page: Page, live_platform: LivePlatform
+) -> None:
+    """The tests' invoice approval: camunda:formData (a form-js form generated from it) and no BPMN DI."""
+    with live_platform.client(ACME) as api:
+        designer = api.post("/api/v1/auth/token/", json={"username": "designer", "password": "designer-demo-pass"})
+        deployed = api.post(
+            "/api/v1/deployments/",
+            content=APPROVAL.read_bytes(),
+            headers={"Authorization": f"Bearer {designer.json()['access']}", "Content-Type": "application/xml"},
+        )
+        assert deployed.status_code in (200, 201), deployed.text
+        worker = api.post("/api/v1/auth/token/", json=dict(zip(("username", "password"), WORKER, strict=True)))
+        started = api.post(
+            "/api/v1/process-definitions/key/task_approval/start/",
+            json={
+                "variables": {"urgent": True, "due": "2099-01-01T00:00:00+00:00", "payer": "operator", "amount": 250}
+            },
+            headers={"Authorization": f"Bearer {worker.json()['access']}"},
+        )
+        assert started.status_code == 201, started.text
+    sign_in(page, live_platform, *WORKER)
+    page.goto(live_platform.url(ACME, "/tasks/?list=offered"))
+    row = page.get_by_test_id("task-row").filter(has_text="Approve the invoice")
+    row.get_by_role("link", name="Approve the invoice").click()
+
+    expect(page.get_by_test_id("form-hint")).to_have_text("Claim the task to fill in its form and complete it.")
+    expect(page.get_by_label("Amount")).to_have_value("250")  # the instance's variable
+    expect(page.get_by_label("Amount")).not_to_be_editable()  # read-only until claimed
+    expect(page.get_by_text("The model has no layout (BPMN diagram interchange)")).to_be_visible()
+    expect(page.locator("#task-diagram")).to_have_attribute("data-state", "no-layout")
