@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,7 +93,52 @@ def filtered(tasks: QuerySet[Task], params: Mapping[str, Any], user: Any) -> Que
     if params.get("q"):
         words = params["q"].strip()
         tasks = tasks.filter(Q(name__icontains=words) | Q(description__icontains=words))
+    if params.get("variables"):
+        tasks = tasks.filter(variable_conditions(params["variables"]))
     return tasks
+
+
+VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,99}")
+# Camunda's comparisons of ``processVariables``, and the lookups on the instance's variables.
+VARIABLE_OPERATORS = {
+    "eq": "",
+    "neq": "",
+    "gt": "__gt",
+    "gteq": "__gte",
+    "lt": "__lt",
+    "lteq": "__lte",
+    "like": "__icontains",
+}
+
+
+def variable_conditions(text: str) -> Q:
+    """``name_op_value`` conditions on the process variables, comma-separated, all of which must
+    hold (Camunda's ``processVariables``): ``amount_gt_100,region_eq_north``. A value that
+    reads as JSON (a number, true, false, null) compares as such, else as text; ``like`` finds
+    the text anywhere in the variable, ignoring case (``%`` signs are dropped)."""
+    conditions = Q()
+    for condition in text.split(","):
+        name, operator, raw = _variable_condition(condition.strip())
+        value: Any = raw
+        if operator == "like":
+            value = raw.replace("%", "")
+        else:
+            with contextlib.suppress(ValueError):  # not JSON: text
+                value = json.loads(raw)
+        lookup = Q(**{f"instance__variables__{name}{VARIABLE_OPERATORS[operator]}": value})
+        conditions &= ~lookup if operator == "neq" else lookup
+    return conditions
+
+
+def _variable_condition(condition: str) -> tuple[str, str, str]:
+    for operator in VARIABLE_OPERATORS:
+        marker = f"_{operator}_"
+        name, found, raw = condition.partition(marker)
+        if found and VARIABLE_NAME.fullmatch(name):
+            return name, operator, raw
+    raise ListParameterInvalid(
+        "variables", f"{condition!r} is no name_op_value condition (op: {', '.join(VARIABLE_OPERATORS)})."
+    )
 
 
 def counts_for(user: Any, *, with_all: bool = False) -> TaskCounts:

@@ -161,6 +161,29 @@ def test_filters_and_ordering(alpha: TenantInfo) -> None:
     assert_problem(client_as(alpha, "worker").get(f"{TASKS}?due_before=soon"), 400, "validation_error")
 
 
+def test_tasks_are_filtered_by_their_process_variables_as_camunda_s_process_variables_are(
+    alpha: TenantInfo,
+) -> None:
+    accountants(alpha, "worker")
+    start(alpha, amount=120, region="North", urgent=True)
+    start(alpha, amount=80, region="south", urgent=False)
+
+    def priorities(condition: str) -> list[int]:
+        return [row["priority"] for row in listed(alpha, "worker", f"?ordering=-priority&variables={condition}")]
+
+    assert priorities("amount_gt_100") == [80]
+    assert priorities("amount_lteq_120") == [80, 50]
+    assert priorities("amount_eq_80") == [50]
+    assert priorities("amount_neq_80") == [80]
+    assert priorities("urgent_eq_true") == [80]
+    assert priorities("region_eq_south") == [50]
+    assert priorities("region_like_%OUT%") == [50]
+    assert priorities("region_eq_North,amount_lt_100") == []  # all must hold
+    for wrong in ("amount_about_3", "amount", "a-b_eq_1"):
+        problem = assert_problem(client_as(alpha, "worker").get(f"{TASKS}?variables={wrong}"), 400, "validation_error")
+        assert "variables" in problem["errors"]
+
+
 def test_delegation_returns_the_task_to_its_owner_who_then_completes_it(alpha: TenantInfo) -> None:
     accountants(alpha, "worker")
     start(alpha)

@@ -28,6 +28,7 @@ FILTER_PARAMETERS = frozenset(
         "overdue",
         "follow_up_before",
         "q",
+        "variables",
         "ordering",
     }
 )

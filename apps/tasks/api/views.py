@@ -168,6 +168,11 @@ LIST_PARAMETERS = [
     OpenApiParameter("overdue", bool),
     OpenApiParameter("follow_up_before", str, description="ISO 8601"),
     OpenApiParameter("q", str, description="words in the name or description"),
+    OpenApiParameter(
+        "variables",
+        str,
+        description="process variable conditions name_op_value, comma-separated; op: eq, neq, gt, gteq, lt, lteq, like",
+    ),
     OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
     OpenApiParameter("filter", str, description="a saved filter's id: its parameters, under these"),
 ]
