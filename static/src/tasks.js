@@ -68,8 +68,12 @@ async function mountTaskForm(element) {
     credentials: "same-origin",
   });
   if (!response.ok) {
+    // A form that cannot be read (a deployed form that is missing: 409) leaves nothing to complete.
     const problem = await readProblem(response);
     showSummary(summary, problem.detail || `The form could not be loaded (${response.status}).`, []);
+    if (button) {
+      button.disabled = true;
+    }
     return;
   }
   const { schema, fields } = await response.json();

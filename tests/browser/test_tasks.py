@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -15,7 +16,32 @@ from tests.live import LivePlatform
 pytestmark = pytest.mark.browser
 
 WORKER = ("worker", "worker-demo-pass")
-APPROVAL = Path(__file__).parent.parent / "tasks" / "models" / "approval.bpmn"
+DESIGNER = ("designer", "designer-demo-pass")
+MODELS = Path(__file__).parent.parent / "tasks" / "models"
+
+
+def start_over_api(
+    live_platform: LivePlatform, key: str, variables: dict[str, Any], business_key: str, model: str = ""
+) -> None:
+    """Deploy the tests' ``model`` (as the demo designer), if named, and start ``key`` as the demo worker."""
+    with live_platform.client(ACME) as api:
+
+        def bearer(username: str, password: str) -> dict[str, str]:
+            token = api.post("/api/v1/auth/token/", json={"username": username, "password": password})
+            return {"Authorization": f"Bearer {token.json()['access']}"}
+
+        if model:
+            xml = (MODELS / model).read_bytes()
+            deployed = api.post(
+                "/api/v1/deployments/", content=xml, headers={**bearer(*DESIGNER), "Content-Type": "application/xml"}
+            )
+            assert deployed.status_code in (200, 201), deployed.text
+        started = api.post(
+            f"/api/v1/process-definitions/key/{key}/start/",
+            json={"variables": variables, "business_key": business_key},
+            headers=bearer(*WORKER),
+        )
+    assert started.status_code == 201, started.text
 
 
 def test_a_worker_claims_a_group_task_fixes_the_value_the_server_refuses_and_completes_it(
@@ -66,15 +92,8 @@ def test_the_group_count_goes_up_without_a_reload_when_a_task_arrives(page: Page
     expect(badge).to_have_text(re.compile(r"^\d+$"))
     before = int(badge.inner_text())
 
-    with live_platform.client(ACME) as api:
-        token = api.post("/api/v1/auth/token/", json=dict(zip(("username", "password"), WORKER, strict=True)))
-        started = api.post(
-            "/api/v1/process-definitions/key/expense_approval/start/",
-            json={"variables": {"employee": "Sam Park"}, "business_key": "EXP-LIVE"},
-            headers={"Authorization": f"Bearer {token.json()['access']}"},
-        )
+    start_over_api(live_platform, "expense_approval", {"employee": "Sam Park"}, "EXP-LIVE")
 
-    assert started.status_code == 201, started.text
     expect(badge).to_have_text(str(before + 1))
     expect(page.get_by_test_id("task-row").filter(has_text="EXP-LIVE")).to_have_count(0)  # the list stays as it was
 
@@ -83,26 +102,11 @@ def test_a_generated_form_shows_current_values_and_a_model_without_layout_says_i
     page: Page, live_platform: LivePlatform
 ) -> None:
     """The tests' invoice approval: camunda:formData (a form-js form generated from it) and no BPMN DI."""
-    with live_platform.client(ACME) as api:
-        designer = api.post("/api/v1/auth/token/", json={"username": "designer", "password": "designer-demo-pass"})
-        deployed = api.post(
-            "/api/v1/deployments/",
-            content=APPROVAL.read_bytes(),
-            headers={"Authorization": f"Bearer {designer.json()['access']}", "Content-Type": "application/xml"},
-        )
-        assert deployed.status_code in (200, 201), deployed.text
-        worker = api.post("/api/v1/auth/token/", json=dict(zip(("username", "password"), WORKER, strict=True)))
-        started = api.post(
-            "/api/v1/process-definitions/key/task_approval/start/",
-            json={
-                "variables": {"urgent": True, "due": "2099-01-01T00:00:00+00:00", "payer": "operator", "amount": 250}
-            },
-            headers={"Authorization": f"Bearer {worker.json()['access']}"},
-        )
-        assert started.status_code == 201, started.text
+    variables = {"urgent": True, "due": "2099-01-01T00:00:00+00:00", "payer": "operator", "amount": 250}
+    start_over_api(live_platform, "task_approval", variables, "INV-GEN", model="approval.bpmn")
     sign_in(page, live_platform, *WORKER)
     page.goto(live_platform.url(ACME, "/tasks/?list=offered"))
-    row = page.get_by_test_id("task-row").filter(has_text="Approve the invoice")
+    row = page.get_by_test_id("task-row").filter(has_text="INV-GEN")
     row.get_by_role("link", name="Approve the invoice").click()
 
     expect(page.get_by_test_id("form-hint")).to_have_text("Claim the task to fill in its form and complete it.")
@@ -110,3 +114,18 @@ def test_a_generated_form_shows_current_values_and_a_model_without_layout_says_i
     expect(page.get_by_label("Amount")).not_to_be_editable()  # read-only until claimed
     expect(page.get_by_text("The model has no layout (BPMN diagram interchange)")).to_be_visible()
     expect(page.locator("#task-diagram")).to_have_attribute("data-state", "no-layout")
+
+
+def test_a_task_whose_deployed_form_is_missing_shows_the_servers_reason_and_cannot_be_completed(
+    page: Page, live_platform: LivePlatform
+) -> None:
+    start_over_api(live_platform, "deployed_form", {}, "INV-NOFORM", model="deployed_form.bpmn")
+    sign_in(page, live_platform, *WORKER)
+    page.goto(live_platform.url(ACME, "/tasks/?list=offered"))
+    page.get_by_test_id("task-row").filter(has_text="INV-NOFORM").get_by_role("button", name="Claim").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review the invoice")
+    expect(page.locator("[data-task-form-summary]")).to_have_text(
+        "No form 'invoice_review' is deployed in this tenant."
+    )
+    expect(page.get_by_role("button", name="Complete the task")).to_be_disabled()
