@@ -283,3 +283,13 @@ def test_the_navigation_shows_tasks_to_workers_and_operators_only(alpha: TenantI
     assert nav_labels("worker") == ["Home", "Tasks", "API docs"]
     assert nav_labels("operator") == ["Home", "Tasks", "API docs", "Admin"]
     assert nav_labels("designer") == ["Home", "API docs"]
+
+
+def test_a_task_page_lies_under_tasks_in_the_navigation(alpha: TenantInfo) -> None:
+    task_id = offered_task(alpha)
+    worker = signed_in(alpha, "worker")
+
+    active = re.findall(r'class="nav-link active" href="([^"]+)"', worker.get(f"/tasks/{task_id}/").content.decode())
+    on_home = re.findall(r'class="nav-link active" href="([^"]+)"', worker.get("/home/").content.decode())
+
+    assert (active, on_home) == (["/tasks/"], ["/home/"])
