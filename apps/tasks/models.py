@@ -28,6 +28,26 @@ class TaskState(models.TextChoices):
 
 OPEN_STATES = (TaskState.CREATED, TaskState.ASSIGNED, TaskState.DELEGATED)
 
+# The only state changes of a task (STYLE: lifecycles are explicit state machines). The people's
+# changes are in apps.tasks.services (claim, unclaim, assign, delegate, resolve) and
+# apps.tasks.sla (an escalation offering it to a group); the engine's step ends any open task,
+# completed with its user task or cancelled when the process takes the user task away.
+TASK_TRANSITIONS: dict[str, frozenset[str]] = {
+    TaskState.CREATED: frozenset({TaskState.CREATED, TaskState.ASSIGNED, TaskState.COMPLETED, TaskState.CANCELLED}),
+    TaskState.ASSIGNED: frozenset(
+        {TaskState.CREATED, TaskState.ASSIGNED, TaskState.DELEGATED, TaskState.COMPLETED, TaskState.CANCELLED}
+    ),
+    TaskState.DELEGATED: frozenset(
+        {TaskState.CREATED, TaskState.ASSIGNED, TaskState.DELEGATED, TaskState.COMPLETED, TaskState.CANCELLED}
+    ),
+    TaskState.COMPLETED: frozenset(),
+    TaskState.CANCELLED: frozenset(),
+}
+
+
+class TransitionRefused(Exception):
+    """The task's lifecycle has no such change from its present state."""
+
 
 class Task(models.Model):
     id = models.UUIDField(primary_key=True, default=new_id, editable=False)
@@ -76,6 +96,12 @@ class Task(models.Model):
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
+
+    def move_to(self, state: str) -> None:
+        """Change the state in memory, as ``TASK_TRANSITIONS`` allows (else ``TransitionRefused``)."""
+        if state not in TASK_TRANSITIONS[self.state]:
+            raise TransitionRefused(f"A {self.state} task cannot become {state}.")
+        self.state = state
 
 
 class TaskEventKind(models.TextChoices):

@@ -33,6 +33,7 @@ from apps.tasks.models import (
     TaskEventKind,
     TaskFilter,
     TaskState,
+    TransitionRefused,
 )
 from apps.tenancy.roles import Action, may
 
@@ -87,10 +88,11 @@ def is_candidate(user: Any, task: Task) -> bool:
 
 def visible_to(user: Any) -> QuerySet[Task]:
     """The tasks ``user`` may see: every task for operators and admins; else their own (open or
-    not) and those offered to them."""
+    not), those they delegated (they own them and get them back) and those offered to them."""
     if may(user, Action.OPERATE_PROCESSES):
         return Task.objects.all()
-    return Task.objects.filter(Q(assignee=user.get_username()) | offered_to(user))
+    username = user.get_username()
+    return Task.objects.filter(Q(assignee=username) | Q(owner=username) | offered_to(user))
 
 
 def filters_for(user: Any) -> QuerySet[TaskFilter]:
@@ -121,8 +123,11 @@ def unclaim(task_id: uuid.UUID, user: Any) -> Task:
             raise TaskForbidden("Only its assignee (or an operator) can give the task back.")
         if not task.assignee:
             return task
+        if task.state == TaskState.DELEGATED:
+            raise TaskConflict("The task is delegated: its delegate resolves it, back to its owner.")
         previous = task.assignee
-        task.assignee, task.state, task.claimed_at = "", TaskState.CREATED, None
+        _move(task, TaskState.CREATED)
+        task.assignee, task.claimed_at = "", None
         task.save(update_fields=["assignee", "state", "claimed_at"])
         _record(task, TaskEventKind.UNCLAIMED, username, {"previous": previous})
     return task
@@ -150,7 +155,8 @@ def delegate(task_id: uuid.UUID, user: Any, delegate_to: str) -> Task:
         if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
             raise TaskForbidden("Only its assignee (or an operator) can delegate the task.")
         owner = task.owner or task.assignee or username
-        task.owner, task.assignee, task.state = owner, delegate_to, TaskState.DELEGATED
+        _move(task, TaskState.DELEGATED)
+        task.owner, task.assignee = owner, delegate_to
         task.assignment_reason = f"Delegated to {delegate_to} by {username}; {owner} gets it back once it is resolved."
         task.save(update_fields=["owner", "assignee", "state", "assignment_reason"])
         _record(task, TaskEventKind.DELEGATED, username, {"delegate": delegate_to, "owner": owner})
@@ -166,7 +172,8 @@ def resolve(task_id: uuid.UUID, user: Any) -> Task:
             raise TaskConflict("The task is not delegated.")
         if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
             raise TaskForbidden("Only its delegate (or an operator) can resolve the task.")
-        task.assignee, task.state = task.owner, TaskState.ASSIGNED
+        _move(task, TaskState.ASSIGNED)
+        task.assignee = task.owner
         task.assignment_reason = f"Resolved by {username}: back with its owner {task.owner}."
         task.save(update_fields=["assignee", "state", "assignment_reason"])
         _record(task, TaskEventKind.RESOLVED, username, {"owner": task.owner})
@@ -232,7 +239,8 @@ def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Tas
         except (TriggerRejected, InstanceNotActive) as refused:
             raise TaskConflict(f"The process no longer waits for this task: {refused}") from refused
     # As the step's close of the task wrote it (apps/tasks/writer.py).
-    task.state, task.completed_at, task.ended_at = TaskState.COMPLETED, now, now
+    task.move_to(TaskState.COMPLETED)
+    task.completed_at, task.ended_at = now, now
     return task
 
 
@@ -283,7 +291,7 @@ def comment(task_id: uuid.UUID, user: Any, text: str) -> TaskComment:
 def _may_see(user: Any, task: Task) -> bool:
     return (
         may(user, Action.OPERATE_PROCESSES)
-        or task.assignee == user.get_username()
+        or user.get_username() in (task.assignee, task.owner)
         or (task.is_open and not task.assignee and is_candidate(user, task))
     )
 
@@ -300,6 +308,13 @@ def _locked_open(task_id: uuid.UUID) -> Task:
     return _open(locked, task_id)
 
 
+def _move(task: Task, state: str) -> None:
+    try:
+        task.move_to(state)
+    except TransitionRefused as refused:
+        raise TaskConflict(str(refused)) from refused
+
+
 def _open(locked: list[Any], task_id: uuid.UUID) -> Task:
     if not locked:
         raise Task.DoesNotExist(f"No task {task_id}.")
@@ -312,7 +327,8 @@ def _open(locked: list[Any], task_id: uuid.UUID) -> Task:
 def _assign(task: Task, assignee: str, kind: str, *, actor: str, claimed: bool, now: datetime) -> list[rows.Statement]:
     """Give ``task`` to ``assignee`` in memory; the statements that store that, with its event."""
     previous = task.assignee
-    task.assignee, task.state = assignee, TaskState.ASSIGNED
+    _move(task, TaskState.ASSIGNED)
+    task.assignee = assignee
     task.claimed_at = now if claimed else task.claimed_at
     task.assignment_reason = f"Claimed by {assignee}." if claimed else f"Assigned to {assignee} by {actor}."
     return [

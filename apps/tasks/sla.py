@@ -125,7 +125,8 @@ def _apply(task: Task, escalation: dict[str, Any], now: datetime) -> None:
     details: dict[str, Any] = {"at": escalation.get("at"), "action": action}
     if action == "reassign" and escalation.get("group"):
         group = str(escalation["group"])
-        task.assignee, task.state, task.candidate_groups = "", TaskState.CREATED, [group]
+        task.move_to(TaskState.CREATED)
+        task.assignee, task.candidate_groups = "", [group]
         task.assignment_reason = f"Escalated at {escalation['at']} % of its SLA: offered to group {group}."
         details["group"] = group
     elif action == "raise-priority":

@@ -17,7 +17,7 @@ from apps.engine.services import rows
 from apps.engine.services.compiled import compiled_process
 from apps.tasks import routing, sla
 from apps.tasks.form_definitions import form_key_of
-from apps.tasks.models import DEFAULT_PRIORITY, OPEN_STATES, Task, TaskEvent, TaskEventKind, TaskState
+from apps.tasks.models import DEFAULT_PRIORITY, TASK_TRANSITIONS, Task, TaskEvent, TaskEventKind, TaskState
 
 
 def task_statements(changes: UserTaskChanges) -> list[rows.Statement]:
@@ -49,7 +49,7 @@ def _close(token_ids: list[str], state: str, kind: str, changes: UserTaskChanges
             changes.now,
             *([changes.now] if state == TaskState.COMPLETED else []),
             [uuid.UUID(token_id) for token_id in token_ids],
-            [str(open_state) for open_state in OPEN_STATES],
+            [str(before) for before, after in TASK_TRANSITIONS.items() if state in after],
             kind,
             actor,
             changes.now,
