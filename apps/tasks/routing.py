@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from statistics import median
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, F
+from django.db.models import Count, Exists, F, OuterRef
 
 from apps.tasks.models import (
     OPEN_STATES,
@@ -33,6 +33,7 @@ from apps.tasks.models import (
 # they are given it, so that new users get work and their speed can be learned), and how far back.
 EXPLORE_BELOW = 3
 HISTORY = timedelta(days=90)
+LEAST_KEPT = 0.1  # someone whose every completion came back counts as ten times slower, not as never done
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,13 @@ def _by_skills(members: list[str], routing: Routing) -> Choice | None:
 
 
 def _by_performance(members: list[str], process_key: str, element_id: str, now: datetime) -> Choice:
+    """Who gives a finished piece of this task soonest: the median time from creation to
+    completion, divided by the share of their completions the process did not send back (a
+    completion is *reopened* when the same instance reaches this user task again afterwards: a
+    rework loop). Members who have done it fewer than ``EXPLORE_BELOW`` times get it first."""
+    came_back = Task.objects.filter(
+        instance_id=OuterRef("instance_id"), element_id=element_id, created_at__gt=OuterRef("completed_at")
+    )
     done = (
         Task.objects.filter(
             process_key=process_key,
@@ -144,19 +152,26 @@ def _by_performance(members: list[str], process_key: str, element_id: str, now: 
             assignee__in=members,
             completed_at__gte=now - HISTORY,
         )
-        .annotate(took=F("completed_at") - F("created_at"))
-        .values_list("assignee", "took")
+        .annotate(took=F("completed_at") - F("created_at"), reopened=Exists(came_back))
+        .values_list("assignee", "took", "reopened")
     )
     times: dict[str, list[float]] = {member: [] for member in members}
-    for assignee, took in done:
+    reopened: dict[str, int] = dict.fromkeys(members, 0)
+    for assignee, took, sent_back in done:
         times[assignee].append(took.total_seconds())
+        reopened[assignee] += int(sent_back)
     new = [member for member in members if len(times[member]) < EXPLORE_BELOW]
     if new:
         chosen = min(new, key=lambda member: (len(times[member]), member))
         return Choice(chosen, f"{chosen} has done this task {len(times[chosen])} times: given it to learn their pace.")
-    fastest = min(members, key=lambda member: (median(times[member]), member))
-    minutes = median(times[fastest]) / 60
+
+    def per_accepted(member: str) -> float:
+        kept = 1 - reopened[member] / len(times[member])
+        return median(times[member]) / max(kept, LEAST_KEPT)
+
+    best = min(members, key=lambda member: (per_accepted(member), member))
     return Choice(
-        fastest,
-        f"{fastest} does this task fastest: {minutes:.1f} minutes at the median over {len(times[fastest])} times.",
+        best,
+        f"{best} does this task best: {median(times[best]) / 60:.1f} minutes at the median over "
+        f"{len(times[best])} times, {reopened[best]} of them reopened.",
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -93,7 +94,49 @@ def test_performance_gives_new_users_work_then_prefers_the_fastest(routed: dict[
     did("tom", 60, 2)
     (fastest,) = assigned(routed["routed"])
     assert fastest.assignee == "rita"
-    assert fastest.assignment_reason == "rita does this task fastest: 5.0 minutes at the median over 3 times."
+    assert (
+        fastest.assignment_reason
+        == "rita does this task best: 5.0 minutes at the median over 3 times, 0 of them reopened."
+    )
+
+
+def test_performance_counts_work_the_process_sent_back_against_the_fast(routed: dict[str, ProcessDefinition]) -> None:
+    RoutingRule.objects.create(process_key="routed", strategy="performance")
+    now = clock.now()
+
+    def did(name: str, minutes: int, times: int, sent_back: int) -> None:
+        for number in range(times):
+            done = assigned(routed["routed"])[0]
+            finished = now - timedelta(hours=1)
+            Task.objects.filter(id=done.id).update(
+                assignee=name,
+                state=TaskState.COMPLETED,
+                created_at=finished - timedelta(minutes=minutes),
+                completed_at=finished,
+                ended_at=finished,
+            )
+            if number < sent_back:  # the same instance reached the task again: rework
+                Task.objects.create(
+                    instance_id=done.instance_id,
+                    token_id=uuid.uuid4(),
+                    element_id=done.element_id,
+                    process_key=done.process_key,
+                    name=done.name,
+                    state=TaskState.CANCELLED,
+                    created_at=finished + timedelta(minutes=1),
+                )
+
+    did("rita", 5, 3, sent_back=2)  # 5 minutes, but two of three came back: 15 per piece kept
+    did("sam", 12, 3, sent_back=0)
+    did("tom", 20, 3, sent_back=0)
+
+    (chosen,) = assigned(routed["routed"])
+
+    assert chosen.assignee == "sam"
+    assert (
+        chosen.assignment_reason
+        == "sam does this task best: 12.0 minutes at the median over 3 times, 0 of them reopened."
+    )
 
 
 def test_a_new_task_of_someone_away_goes_to_their_substitute(routed: dict[str, ProcessDefinition]) -> None:
