@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from apps.engine.expressions import ExpressionError, compile_expression
 from apps.engine.models import ProcessInstance, new_id
 
 DEFAULT_PRIORITY = 50  # as in Camunda 7
@@ -185,6 +187,7 @@ class RoutingStrategy(models.TextChoices):
     LEAST_LOADED = "least-loaded"
     SKILLS = "skills"
     PERFORMANCE = "performance"
+    EXPRESSION = "expression"
 
 
 class RoutingRule(models.Model):
@@ -198,6 +201,11 @@ class RoutingRule(models.Model):
     strategy = models.CharField(max_length=16, choices=RoutingStrategy.choices)
     group = models.CharField(max_length=150, blank=True, help_text="Empty: the task's first candidate group")
     required_skills = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+    expression = models.CharField(
+        max_length=1000,
+        blank=True,
+        help_text="For the expression strategy: the assignee from the instance's variables, as ${manager} or =manager",
+    )
 
     class Meta:
         constraints = [
@@ -206,6 +214,16 @@ class RoutingRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.process_key}/{self.element_id or '*'}: {self.strategy}"
+
+    def clean(self) -> None:
+        if self.strategy != RoutingStrategy.EXPRESSION:
+            return
+        if not self.expression.strip():
+            raise ValidationError({"expression": "The expression strategy needs an expression."})
+        try:
+            compile_expression(self.expression)
+        except ExpressionError as wrong:
+            raise ValidationError({"expression": str(wrong)}) from wrong
 
 
 class UserSkill(models.Model):

@@ -14,10 +14,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, F, OuterRef
 
+from apps.engine.expressions import EvaluationError, ExpressionError, compile_expression
 from apps.tasks.models import (
     OPEN_STATES,
     Absence,
@@ -41,6 +43,7 @@ class Routing:
     strategy: str
     group: str
     skills: tuple[str, ...]
+    expression: str = ""
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ def routing_for(process_key: str, element_id: str, properties: Mapping[str, str]
     strategy = properties.get("routing", "").strip().lower()
     group = properties.get("routingGroup", "").strip()
     skills = tuple(skill.strip() for skill in properties.get("requiredSkills", "").split(",") if skill.strip())
+    expression = properties.get("routingExpression", "").strip()
     if not strategy:
         rule = (
             RoutingRule.objects.filter(process_key=process_key, element_id__in=[element_id, ""])
@@ -62,14 +66,22 @@ def routing_for(process_key: str, element_id: str, properties: Mapping[str, str]
         if rule is None:
             return None
         strategy, group, skills = rule.strategy, group or rule.group, skills or tuple(rule.required_skills)
+        expression = expression or rule.expression
     if strategy not in RoutingStrategy.values:
         return None
+    if strategy == RoutingStrategy.EXPRESSION:
+        return Routing(strategy, group, skills, expression) if expression else None
     group = group or (groups[0] if groups else "")
     return Routing(strategy, group, skills) if group else None
 
 
-def choose(routing: Routing, process_key: str, element_id: str, now: datetime) -> Choice | None:
-    """The member of the routing group the strategy picks; None when the group has nobody present."""
+def choose(
+    routing: Routing, process_key: str, element_id: str, now: datetime, variables: Mapping[str, Any]
+) -> Choice | None:
+    """The member of the routing group the strategy picks (the expression strategy: the active
+    user its expression names from ``variables``); None when nobody is there to pick."""
+    if routing.strategy == RoutingStrategy.EXPRESSION:
+        return _by_expression(routing.expression, variables, now)
     away = set(Absence.objects.filter(starts_at__lte=now, ends_at__gt=now).values_list("username", flat=True))
     members = sorted(
         get_user_model()
@@ -86,6 +98,20 @@ def choose(routing: Routing, process_key: str, element_id: str, now: datetime) -
     if routing.strategy == RoutingStrategy.PERFORMANCE:
         return _by_performance(members, process_key, element_id, now)
     return _least_loaded(members, f"of group {routing.group}")
+
+
+def _by_expression(text: str, variables: Mapping[str, Any], now: datetime) -> Choice:
+    """The active user ``text`` names; else nobody, saying why (the task stays offered to its
+    candidates)."""
+    try:
+        named = compile_expression(text).evaluate(variables, now=now)
+    except (ExpressionError, EvaluationError) as failed:
+        return Choice("", f"The routing expression {text} failed ({failed}): offered to the candidates.")
+    if not isinstance(named, str) or not named:
+        return Choice("", f"The routing expression {text} named nobody: offered to the candidates.")
+    if not get_user_model().objects.filter(username=named, is_active=True).exists():
+        return Choice("", f"The routing expression {text} named {named}, no active user: offered to the candidates.")
+    return Choice(named, f"The routing expression {text} named {named}.")
 
 
 def substitute(assignee: str, reason: str, now: datetime) -> Choice:

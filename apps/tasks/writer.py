@@ -75,7 +75,11 @@ def _task_row(changes: UserTaskChanges, wait: Any) -> dict[str, Any]:
         node = compiled_process(instance.definition).nodes.get(wait.element_id)
         properties = node.extensions.properties if node is not None else {}
         rule = routing.routing_for(process_key, wait.element_id, properties, candidate_groups)
-        chosen = routing.choose(rule, process_key, wait.element_id, changes.now) if rule is not None else None
+        chosen = (
+            routing.choose(rule, process_key, wait.element_id, changes.now, instance.variables)
+            if rule is not None
+            else None
+        )
         if chosen is not None:
             assignee, reason = chosen.assignee, chosen.reason
     deadline = sla.sla_for(process_key, wait.element_id, changes.now, _moment(details.get("due_date"), changes.now))

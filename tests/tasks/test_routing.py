@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from apps.engine import clock
@@ -137,6 +138,41 @@ def test_performance_counts_work_the_process_sent_back_against_the_fast(routed: 
         chosen.assignment_reason
         == "sam does this task best: 12.0 minutes at the median over 3 times, 0 of them reopened."
     )
+
+
+def test_an_expression_names_the_assignee_from_the_instance_s_variables(routed: dict[str, ProcessDefinition]) -> None:
+    def routed_to(variables: dict[str, object], definition: str = "routed_by_expression") -> Task:
+        return Task.objects.get(instance=start_instance(routed[definition], variables))
+
+    big = routed_to({"amount": 5000, "manager": "rita", "clerk": "tom"})
+    small = routed_to({"amount": 10, "manager": "rita", "clerk": "tom"})
+    stranger = routed_to({"amount": 10, "manager": "rita", "clerk": "ghost"})
+    broken = routed_to({"manager": "rita", "clerk": "tom"})  # no amount to compare
+
+    assert (big.assignee, big.state) == ("rita", TaskState.ASSIGNED)
+    assert big.assignment_reason == "The routing expression ${if amount > 1000 then manager else clerk} named rita."
+    assert small.assignee == "tom"
+    assert (stranger.assignee, stranger.state) == ("", TaskState.CREATED)
+    assert stranger.assignment_reason.endswith("named ghost, no active user: offered to the candidates.")
+    assert (broken.assignee, broken.state) == ("", TaskState.CREATED)
+    assert broken.assignment_reason.startswith(
+        "The routing expression ${if amount > 1000 then manager else clerk} failed ("
+    )
+
+    RoutingRule.objects.create(process_key="routed", strategy="expression", expression="=owner")
+    by_rule = routed_to({"owner": "sam"}, "routed")
+    assert (by_rule.assignee, by_rule.assignment_reason) == ("sam", "The routing expression =owner named sam.")
+
+
+def test_a_rule_s_expression_is_checked_when_it_is_saved() -> None:
+    with pytest.raises(ValidationError) as missing:
+        RoutingRule(process_key="p", strategy="expression").clean()
+    with pytest.raises(ValidationError) as wrong:
+        RoutingRule(process_key="p", strategy="expression", expression="${manager +}").clean()
+
+    assert missing.value.message_dict == {"expression": ["The expression strategy needs an expression."]}
+    assert list(wrong.value.message_dict) == ["expression"]
+    RoutingRule(process_key="p", strategy="expression", expression="${manager}").clean()
 
 
 def test_a_new_task_of_someone_away_goes_to_their_substitute(routed: dict[str, ProcessDefinition]) -> None:
