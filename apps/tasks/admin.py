@@ -7,6 +7,7 @@ from apps.tasks.models import (
     Absence,
     BusinessCalendar,
     FormDefinition,
+    ReportingLine,
     RoutingRule,
     SlaRule,
     Task,
@@ -58,6 +59,12 @@ class BusinessCalendarAdmin(admin.ModelAdmin):
 @admin.register(SlaRule)
 class SlaRuleAdmin(admin.ModelAdmin):
     list_display = ("process_key", "element_id", "duration", "at_risk_percent")
+
+
+@admin.register(ReportingLine)
+class ReportingLineAdmin(admin.ModelAdmin):
+    list_display = ("username", "manager")
+    search_fields = ("username", "manager")
 
 
 @admin.register(FormDefinition)

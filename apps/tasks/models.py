@@ -7,6 +7,9 @@ a task is never missing, nor left open, once the change commits.
 
 from __future__ import annotations
 
+from typing import Any
+
+import isodate
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.core.exceptions import ValidationError
@@ -281,10 +284,14 @@ class BusinessCalendar(models.Model):
         return f"working days {self.working_days}, {self.day_starts}-{self.day_ends}"
 
 
+ESCALATION_ACTIONS = ("notify", "reassign", "raise-priority")
+
+
 class SlaRule(models.Model):
     """How long the tasks of a process (or of one of its user tasks) may take, in working time,
     and what happens as that time runs out (``escalations``: ``{"at": percent, "action":
-    "notify" | "reassign" | "raise-priority", "group": ..., "priority": ...}``)."""
+    "notify" | "reassign" | "raise-priority", "group": ... or "to": "manager", "priority": ...}``).
+    ``clean`` checks both: a rule that cannot be read would otherwise fail every task it meets."""
 
     id = models.BigAutoField(primary_key=True)
     process_key = models.CharField(max_length=255)
@@ -298,6 +305,47 @@ class SlaRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.process_key}/{self.element_id or '*'}: {self.duration}"
+
+    def clean(self) -> None:
+        problems: dict[str, str] = {}
+        try:
+            isodate.parse_duration(self.duration)
+        except (isodate.ISO8601Error, ValueError):
+            problems["duration"] = "Give an ISO 8601 duration, such as PT8H or P2D."
+        wrong = _escalation_problem(self.escalations)
+        if wrong:
+            problems["escalations"] = wrong
+        if problems:
+            raise ValidationError(problems)
+
+
+def _escalation_problem(escalations: Any) -> str | None:
+    if not isinstance(escalations, list):
+        return "Give a list of escalations."
+    for number, escalation in enumerate(escalations, 1):
+        if not isinstance(escalation, dict):
+            return f"Escalation {number}: give an object."
+        at, action = escalation.get("at"), escalation.get("action")
+        if isinstance(at, bool) or not isinstance(at, int | float) or not 0 < at <= 1000:
+            return f'Escalation {number}: give "at", the percent of the SLA (1 to 1000).'
+        if action not in ESCALATION_ACTIONS:
+            return f"Escalation {number}: the action is one of {', '.join(ESCALATION_ACTIONS)}."
+        if action == "reassign" and not escalation.get("group") and escalation.get("to") != "manager":
+            return f'Escalation {number}: reassign names a "group", or "to": "manager".'
+        priority = escalation.get("priority", 100)
+        if action == "raise-priority" and (isinstance(priority, bool) or not isinstance(priority, int)):
+            return f"Escalation {number}: give the priority as a whole number."
+    return None
+
+
+class ReportingLine(models.Model):
+    """Whom a user of the tenant reports to: an SLA escalation may give their task to their manager."""
+
+    username = models.CharField(max_length=150, unique=True)
+    manager = models.CharField(max_length=150)
+
+    def __str__(self) -> str:
+        return f"{self.username} reports to {self.manager}"
 
 
 class Notification(models.Model):

@@ -24,6 +24,7 @@ from apps.tasks.models import (
     OPEN_STATES,
     BusinessCalendar,
     Notification,
+    ReportingLine,
     SlaRule,
     Task,
     TaskEvent,
@@ -123,7 +124,9 @@ def escalate_due() -> int:
 def _apply(task: Task, escalation: dict[str, Any], now: datetime) -> None:
     action = escalation.get("action")
     details: dict[str, Any] = {"at": escalation.get("at"), "action": action}
-    if action == "reassign" and escalation.get("group"):
+    if action == "reassign" and escalation.get("to") == "manager":
+        _to_manager(task, escalation, details)
+    elif action == "reassign" and escalation.get("group"):
         group = str(escalation["group"])
         task.move_to(TaskState.CREATED)
         task.assignee, task.candidate_groups = "", [group]
@@ -139,6 +142,22 @@ def _apply(task: Task, escalation: dict[str, Any], now: datetime) -> None:
         Notification.objects.bulk_create(
             [Notification(username=name, task=task, kind="escalated", text=text, created_at=now) for name in told]
         )
+
+
+def _to_manager(task: Task, escalation: dict[str, Any], details: dict[str, Any]) -> None:
+    """Give the task to its assignee's manager (``ReportingLine``); a task nobody has, or whose
+    assignee has no manager, stays as it is and its history says so."""
+    line = ReportingLine.objects.filter(username=task.assignee).first() if task.assignee else None
+    if line is None:
+        details["skipped"] = "no manager" if task.assignee else "nobody has it"
+        return
+    previous = task.assignee
+    task.move_to(TaskState.ASSIGNED)
+    task.assignee = line.manager
+    task.assignment_reason = (
+        f"Escalated at {escalation['at']} % of its SLA: given to {previous}'s manager {line.manager}."
+    )
+    details.update(manager=line.manager, previous=previous)
 
 
 def _members(groups: list[str]) -> list[str]:

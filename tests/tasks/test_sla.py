@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ValidationError
 from django_tenants.utils import schema_context
 
 from apps.engine import clock
@@ -14,7 +15,7 @@ from apps.engine.models import ProcessDefinition
 from apps.engine.services.deployments import deploy
 from apps.engine.services.instances import start_instance
 from apps.tasks import sla
-from apps.tasks.models import BusinessCalendar, SlaRule, Task
+from apps.tasks.models import BusinessCalendar, ReportingLine, SlaRule, Task
 from apps.tasks.tasks import escalate_tasks
 from tests.conftest import TenantInfo
 from tests.engine.api.test_engine_api import client_as
@@ -86,3 +87,49 @@ def test_escalations_happen_once_each_when_their_threshold_passes(
     assert moved.assignment_reason == "Escalated at 100 % of its SLA: offered to group leads."
     kinds = list(moved.events.order_by("id").values_list("kind", "details__action"))
     assert kinds[-2:] == [("escalated", "raise-priority"), ("escalated", "reassign")]
+
+
+def test_an_escalation_gives_the_task_to_its_assignee_s_manager(
+    alpha: TenantInfo, routed: dict[str, ProcessDefinition]
+) -> None:
+    SlaRule.objects.create(
+        process_key="routed", duration="PT10H", escalations=[{"at": 100, "action": "reassign", "to": "manager"}]
+    )
+    ReportingLine.objects.create(username="worker", manager="operator")
+    had = Task.objects.get(instance=start_instance(routed["routed"], {}))
+    Task.objects.filter(id=had.id).update(assignee="worker", state="assigned")
+    nobody_s = Task.objects.get(instance=start_instance(routed["routed"], {}))
+
+    clock.advance(timedelta(hours=10, minutes=1))
+    assert escalate_tasks() == 2
+
+    moved, stayed = Task.objects.get(id=had.id), Task.objects.get(id=nobody_s.id)
+    assert (moved.assignee, moved.state) == ("operator", "assigned")
+    assert moved.assignment_reason == "Escalated at 100 % of its SLA: given to worker's manager operator."
+    assert moved.events.order_by("id").last().details == {  # type: ignore[union-attr]
+        "at": 100,
+        "action": "reassign",
+        "manager": "operator",
+        "previous": "worker",
+    }
+    assert (stayed.assignee, stayed.state) == ("", "created")
+    assert stayed.events.order_by("id").last().details["skipped"] == "nobody has it"  # type: ignore[union-attr]
+
+
+def test_a_rule_that_could_not_be_applied_is_refused_when_saved() -> None:
+    def problems(**fields: object) -> dict[str, list[str]]:
+        with pytest.raises(ValidationError) as refused:
+            SlaRule(process_key="p", **fields).clean()  # type: ignore[misc]
+        return refused.value.message_dict
+
+    assert problems(duration="8 hours") == {"duration": ["Give an ISO 8601 duration, such as PT8H or P2D."]}
+    for escalations, message in (
+        ({"at": 80}, "Give a list of escalations."),
+        ([{"action": "notify"}], 'Escalation 1: give "at", the percent of the SLA (1 to 1000).'),
+        ([{"at": 80, "action": "notify"}, {"at": 90, "action": "shout"}], "Escalation 2: the action is one of"),
+        ([{"at": 100, "action": "reassign"}], 'Escalation 1: reassign names a "group", or "to": "manager".'),
+        ([{"at": 50, "action": "raise-priority", "priority": "high"}], "Escalation 1: give the priority as a"),
+    ):
+        (found,) = problems(duration="PT8H", escalations=escalations)["escalations"]
+        assert found.startswith(message)
+    SlaRule(process_key="p", duration="P2D", escalations=[{"at": 100, "action": "reassign", "to": "manager"}]).clean()
