@@ -1,4 +1,4 @@
-"""What people do with tasks: find them, claim, unclaim, assign and complete them.
+"""What people do with tasks: find them, claim, unclaim, assign, delegate and complete them.
 
 Every change locks the task's row (a completion locks its instance first, the order every engine
 trigger keeps), checks the task is still open and the person may act on it, and records the
@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -23,7 +24,7 @@ from apps.engine.runtime import TriggerRejected
 from apps.engine.services import rows
 from apps.engine.services.instances import InstanceNotActive, complete_wait
 from apps.engine.services.store import lock_and_load
-from apps.tasks import forms
+from apps.tasks import form_definitions, forms
 from apps.tasks.models import (
     OPEN_STATES,
     Notification,
@@ -86,6 +87,16 @@ def is_candidate(user: Any, task: Task) -> bool:
     return user.get_username() in task.candidate_users or bool(set(task.candidate_groups) & set(group_names(user)))
 
 
+def may_pass_on(user: Any, task: Task) -> bool:
+    """Whether ``user`` may give the task back, assign, delegate or resolve it: its assignee, or an operator."""
+    return task.assignee == user.get_username() or may(user, Action.OPERATE_PROCESSES)
+
+
+def may_change(user: Any, task: Task) -> bool:
+    """Whether ``user`` may set the task's priority and dates: its assignee, its owner, or an operator."""
+    return user.get_username() in (task.assignee, task.owner) or may(user, Action.OPERATE_PROCESSES)
+
+
 def visible_to(user: Any) -> QuerySet[Task]:
     """The tasks ``user`` may see: every task for operators and admins; else their own (open or
     not), those they delegated (they own them and get them back) and those offered to them."""
@@ -119,7 +130,7 @@ def unclaim(task_id: uuid.UUID, user: Any) -> Task:
     username = user.get_username()
     with transaction.atomic():
         task = _locked_open(task_id)
-        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+        if not may_pass_on(user, task):
             raise TaskForbidden("Only its assignee (or an operator) can give the task back.")
         if not task.assignee:
             return task
@@ -139,7 +150,7 @@ def assign(task_id: uuid.UUID, user: Any, assignee: str) -> Task:
     ensure_active_user(assignee)
     with transaction.atomic():
         task = _locked_open(task_id)
-        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+        if not may_pass_on(user, task):
             raise TaskForbidden("Only its assignee (or an operator) can assign the task.")
         rows.execute(_assign(task, assignee, TaskEventKind.ASSIGNED, actor=username, claimed=False, now=clock.now()))
     return task
@@ -152,7 +163,7 @@ def delegate(task_id: uuid.UUID, user: Any, delegate_to: str) -> Task:
     ensure_active_user(delegate_to)
     with transaction.atomic():
         task = _locked_open(task_id)
-        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+        if not may_pass_on(user, task):
             raise TaskForbidden("Only its assignee (or an operator) can delegate the task.")
         owner = task.owner or task.assignee or username
         _move(task, TaskState.DELEGATED)
@@ -170,7 +181,7 @@ def resolve(task_id: uuid.UUID, user: Any) -> Task:
         task = _locked_open(task_id)
         if task.state != TaskState.DELEGATED:
             raise TaskConflict("The task is not delegated.")
-        if task.assignee != username and not may(user, Action.OPERATE_PROCESSES):
+        if not may_pass_on(user, task):
             raise TaskForbidden("Only its delegate (or an operator) can resolve the task.")
         _move(task, TaskState.ASSIGNED)
         task.assignee = task.owner
@@ -186,7 +197,7 @@ def update(task_id: uuid.UUID, user: Any, changes: Mapping[str, Any]) -> Task:
     username = user.get_username()
     with transaction.atomic():
         task = _locked_open(task_id)
-        if username not in (task.assignee, task.owner) and not may(user, Action.OPERATE_PROCESSES):
+        if not may_change(user, task):
             raise TaskForbidden("Only its assignee, its owner (or an operator) can change the task.")
         fields = [name for name in ("priority", "due_date", "follow_up_date") if name in changes]
         for name in fields:
@@ -242,6 +253,59 @@ def complete(task_id: uuid.UUID, user: Any, variables: Mapping[str, Any]) -> Tas
     task.move_to(TaskState.COMPLETED)
     task.completed_at, task.ended_at = now, now
     return task
+
+
+BULK_ACTIONS = ("claim", "unclaim", "assign", "complete")
+
+
+@dataclass(frozen=True)
+class BulkOutcome:
+    """What one task of a bulk action would have answered alone."""
+
+    id: uuid.UUID
+    status: int  # 200, 400 (values that do not fit its form), 403, 404 or 409
+    detail: str = ""
+    problems: dict[str, list[str]] = field(default_factory=dict)  # a completion's, per form field
+
+
+def act_on_each(
+    user: Any,
+    action: str,
+    task_ids: Iterable[uuid.UUID],
+    *,
+    assignee: str = "",
+    variables: Mapping[str, Any] | None = None,
+) -> list[BulkOutcome]:
+    """Claim, give back, assign (to ``assignee``) or complete (with ``variables``) each task on
+    its own, in a transaction of its own, and say how each went. An assignee who is not an
+    active user raises ``AssigneeUnknown`` before any task changes."""
+    if action not in BULK_ACTIONS:
+        raise ValueError(f"No bulk action {action!r}.")
+    if action == "assign":
+        ensure_active_user(assignee)
+    values = dict(variables or {})
+    outcomes = []
+    for task_id in task_ids:
+        try:
+            if action == "claim":
+                claim(task_id, user)
+            elif action == "unclaim":
+                unclaim(task_id, user)
+            elif action == "assign":
+                assign(task_id, user, assignee)
+            else:
+                complete(task_id, user, values)
+        except Task.DoesNotExist:
+            outcomes.append(BulkOutcome(task_id, 404, f"No task {task_id}."))
+        except TaskForbidden as forbidden:
+            outcomes.append(BulkOutcome(task_id, 403, str(forbidden)))
+        except (TaskConflict, form_definitions.FormNotFound) as conflict:
+            outcomes.append(BulkOutcome(task_id, 409, str(conflict)))
+        except FormInvalid as invalid:
+            outcomes.append(BulkOutcome(task_id, 400, str(invalid), invalid.problems))
+        else:
+            outcomes.append(BulkOutcome(task_id, 200))
+    return outcomes
 
 
 def ensure_active_user(username: str) -> None:

@@ -254,6 +254,23 @@ def test_bulk_actions_answer_for_each_task(alpha: TenantInfo) -> None:
         assert Task.objects.get(id=first["id"]).assignee == "worker"  # nothing changed by the refused request
 
 
+def test_a_bulk_completion_refuses_each_task_whose_form_wants_other_values_with_its_problems(
+    alpha: TenantInfo,
+) -> None:
+    accountants(alpha, "worker")
+    start(alpha)
+    (task,) = listed(alpha, "worker", "?list=offered")
+    worker = client_as(alpha, "worker")
+
+    response = worker.post(f"{TASKS}bulk/", {"action": "complete", "tasks": [task["id"]]}, format="json")
+
+    assert response.status_code == 200, response.json()
+    ((result),) = response.json()
+    assert (result["status"], result["detail"]) == (400, "Some values do not fit the task's form.")
+    assert list(result["problems"]) == ["approved"]
+    assert listed(alpha, "worker", "?list=mine") == []  # not claimed either: nothing of it was applied
+
+
 def test_a_completion_is_checked_against_the_task_s_form_field_by_field(alpha: TenantInfo) -> None:
     accountants(alpha, "worker")
     instance = start(alpha)

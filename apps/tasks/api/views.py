@@ -121,11 +121,8 @@ class TaskCountsSerializer(serializers.Serializer[Any]):
     overdue = serializers.IntegerField(help_text="Of those, past their due date")
 
 
-BULK_ACTIONS = ("claim", "unclaim", "assign", "complete")
-
-
 class BulkSerializer(serializers.Serializer[Any]):
-    action = serializers.ChoiceField(choices=BULK_ACTIONS)
+    action = serializers.ChoiceField(choices=services.BULK_ACTIONS)
     tasks = serializers.ListField(child=serializers.UUIDField(), min_length=1, max_length=100)
     assignee = serializers.CharField(required=False, max_length=150, help_text="For assign")
     variables = serializers.DictField(required=False, default=dict, help_text="For complete")
@@ -138,8 +135,12 @@ class BulkSerializer(serializers.Serializer[Any]):
 
 class BulkResultSerializer(serializers.Serializer[Any]):
     id = serializers.UUIDField()
-    status = serializers.IntegerField(help_text="What this task alone would have answered: 200, 403, 404, 409")
+    status = serializers.IntegerField(help_text="What this task alone would have answered: 200, 400, 403, 404, 409")
     detail = serializers.CharField(allow_blank=True)
+    problems = serializers.DictField(
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="For a 400: the values that do not fit the task's form, per field",
+    )
 
 
 class TaskPagination(CursorPagination):
@@ -257,31 +258,17 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         """Claim, give back, assign or complete each task on its own (a transaction each); the
         answer lists what each would have answered alone."""
         data = valid_data(BulkSerializer, request)
-        user = request.user
-        act: dict[str, Callable[[uuid.UUID], Task]] = {
-            "claim": lambda task_id: services.claim(task_id, user),
-            "unclaim": lambda task_id: services.unclaim(task_id, user),
-            "assign": lambda task_id: services.assign(task_id, user, data.get("assignee", "")),
-            "complete": lambda task_id: services.complete(task_id, user, data["variables"]),
-        }
-        if data["action"] == "assign":
-            try:
-                services.ensure_active_user(data["assignee"])  # before any task changes
-            except services.AssigneeUnknown as unknown:
-                raise ValidationError({"assignee": str(unknown)}) from unknown
-        results = []
-        for task_id in data["tasks"]:
-            try:
-                act[data["action"]](task_id)
-            except Task.DoesNotExist:
-                results.append({"id": task_id, "status": 404, "detail": f"No task {task_id}."})
-            except services.TaskForbidden as forbidden:
-                results.append({"id": task_id, "status": 403, "detail": str(forbidden)})
-            except (services.TaskConflict, form_definitions.FormNotFound) as conflict:
-                results.append({"id": task_id, "status": 409, "detail": str(conflict)})
-            else:
-                results.append({"id": task_id, "status": 200, "detail": ""})
-        return Response(BulkResultSerializer(results, many=True).data)
+        try:
+            outcomes = services.act_on_each(
+                request.user,
+                data["action"],
+                data["tasks"],
+                assignee=data.get("assignee", ""),
+                variables=data["variables"],
+            )
+        except services.AssigneeUnknown as unknown:
+            raise ValidationError({"assignee": str(unknown)}) from unknown
+        return Response(BulkResultSerializer(outcomes, many=True).data)
 
     @extend_schema(responses=TaskFormSerializer, summary="The task's form, with the current values")
     @action(detail=True, methods=["get"])
