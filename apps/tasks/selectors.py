@@ -8,7 +8,7 @@ import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -21,6 +21,7 @@ from apps.tasks.services import offered_to, visible_to
 from apps.tenancy.roles import Action, may
 
 LISTS = ("mine", "offered", "all")
+MOST_DAYS_AHEAD = 3660
 ORDERINGS = {
     "created": ("created_at", "id"),
     "-created": ("-created_at", "-id"),
@@ -88,6 +89,14 @@ def filtered(tasks: QuerySet[Task], params: Mapping[str, Any], user: Any) -> Que
     ):
         if params.get(name):
             tasks = tasks.filter(**{lookup: _moment(name, params[name])})
+    if params.get("due_within_days"):
+        try:
+            days = int(params["due_within_days"])
+        except ValueError as invalid:
+            raise ListParameterInvalid("due_within_days", "Give a whole number of days.") from invalid
+        if not 0 <= days <= MOST_DAYS_AHEAD:
+            raise ListParameterInvalid("due_within_days", f"Give from 0 to {MOST_DAYS_AHEAD} days.")
+        tasks = tasks.filter(due_date__lt=clock.now() + timedelta(days=days))
     if params.get("overdue") == "true":
         tasks = tasks.filter(due_date__lt=clock.now())
     if params.get("q"):

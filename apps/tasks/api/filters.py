@@ -10,28 +10,9 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from apg_wbpm.api.problems import Conflict
+from apps.tasks import saved_filters
 from apps.tasks.models import TaskFilter
-from apps.tasks.services import filters_for, group_names
-
-# The task list's query parameters a filter may keep (see ``views._filtered``).
-FILTER_PARAMETERS = frozenset(
-    {
-        "list",
-        "state",
-        "assignee",
-        "candidate_group",
-        "process_key",
-        "business_key",
-        "priority_min",
-        "due_before",
-        "due_after",
-        "overdue",
-        "follow_up_before",
-        "q",
-        "variables",
-        "ordering",
-    }
-)
+from apps.tasks.services import filters_for
 
 
 class TaskFilterSerializer(serializers.ModelSerializer[TaskFilter]):
@@ -41,18 +22,16 @@ class TaskFilterSerializer(serializers.ModelSerializer[TaskFilter]):
         read_only_fields = ["id", "owner", "created_at"]
 
     def validate_query(self, query: Any) -> dict[str, str]:
-        if not isinstance(query, dict):
-            raise serializers.ValidationError("Give the task list's query parameters as an object.")
-        unknown = sorted(set(query) - FILTER_PARAMETERS)
-        if unknown:
-            raise serializers.ValidationError(f"Not a task list parameter: {', '.join(unknown)}.")
-        return {name: str(value) for name, value in query.items()}
+        try:
+            return saved_filters.clean_query(query)
+        except saved_filters.FilterInvalid as invalid:
+            raise serializers.ValidationError(invalid.message) from invalid
 
     def validate_shared_with_group(self, group: str) -> str:
-        user = self.context["request"].user
-        if group and group not in group_names(user):
-            raise serializers.ValidationError("Share only with a group you belong to.")
-        return group
+        try:
+            return saved_filters.check_shared_group(self.context["request"].user, group)
+        except saved_filters.FilterInvalid as invalid:
+            raise serializers.ValidationError(invalid.message) from invalid
 
 
 class TaskFilterViewSet(viewsets.ModelViewSet[TaskFilter]):
@@ -70,11 +49,13 @@ class TaskFilterViewSet(viewsets.ModelViewSet[TaskFilter]):
         return filters_for(self.request.user).order_by("name", "id")
 
     def perform_create(self, serializer: Any) -> None:
+        data = serializer.validated_data
         try:
-            with transaction.atomic():  # a savepoint: the request's transaction goes on after a refusal
-                serializer.save(owner=self.request.user.get_username())
-        except IntegrityError as taken:
-            raise Conflict("You have a filter of that name already.") from taken
+            serializer.instance = saved_filters.save_filter(
+                self.request.user, data["name"], data["query"], data.get("shared_with_group", "")
+            )
+        except saved_filters.FilterNameTaken as taken:
+            raise Conflict(str(taken)) from taken
 
     def perform_update(self, serializer: Any) -> None:
         self._own(serializer.instance)
@@ -85,8 +66,10 @@ class TaskFilterViewSet(viewsets.ModelViewSet[TaskFilter]):
             raise Conflict("You have a filter of that name already.") from taken
 
     def perform_destroy(self, instance: TaskFilter) -> None:
-        self._own(instance)
-        instance.delete()
+        try:
+            saved_filters.delete_filter(self.request.user, instance.id)
+        except saved_filters.FilterNotYours as refused:
+            raise PermissionDenied(str(refused)) from refused
 
     def _own(self, saved: TaskFilter) -> None:
         if saved.owner != self.request.user.get_username():

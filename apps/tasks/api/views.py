@@ -166,6 +166,7 @@ LIST_PARAMETERS = [
     OpenApiParameter("priority_min", int),
     OpenApiParameter("due_before", str, description="ISO 8601"),
     OpenApiParameter("due_after", str, description="ISO 8601"),
+    OpenApiParameter("due_within_days", int, description="due within this many days from now (0 to 3660)"),
     OpenApiParameter("overdue", bool),
     OpenApiParameter("follow_up_before", str, description="ISO 8601"),
     OpenApiParameter("q", str, description="words in the name or description"),
