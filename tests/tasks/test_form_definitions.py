@@ -259,7 +259,7 @@ def test_a_form_that_is_not_deployed_is_a_conflict_naming_it_and_nothing_changes
     assert problem["detail"] == "No form 'invoice_review' in version 2 is deployed in this tenant."
     assert problem["form"] == {"key": "invoice_review", "binding": "version", "version": "2", "version_tag": None}
     assert assert_problem(completed, 409, "form_not_found")["form"] == problem["form"]
-    assert bulk.json() == [{"id": task["id"], "status": 409, "detail": problem["detail"]}]
+    assert bulk.json() == [{"id": task["id"], "status": 409, "detail": problem["detail"], "problems": {}}]
     with schema_context(alpha.schema):
         unchanged = Task.objects.get(id=task["id"])
         assert (unchanged.state, unchanged.assignee) == ("created", "")
