@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 WORKER = ("worker", "worker-demo-pass")
 DESIGNER = ("designer", "designer-demo-pass")
+OPERATOR = ("operator", "operator-demo-pass")
 MODELS = Path(__file__).parent.parent / "tasks" / "models"
 
 
@@ -129,3 +130,62 @@ def test_a_task_whose_deployed_form_is_missing_shows_the_servers_reason_and_cann
         "No form 'invoice_review' is deployed in this tenant."
     )
     expect(page.get_by_role("button", name="Complete the task")).to_be_disabled()
+
+
+def test_a_worker_saves_a_filter_claims_two_tasks_at_once_and_a_delegate_resolves_one(
+    page: Page, live_platform: LivePlatform
+) -> None:
+    for business_key in ("EXP-BULK-1", "EXP-BULK-2"):
+        start_over_api(live_platform, "expense_approval", {"employee": "Rowan Bulk"}, business_key)
+    sign_in(page, live_platform, *WORKER)
+    page.goto(live_platform.url(ACME, "/tasks/?list=offered"))
+    rows = page.get_by_test_id("task-row")
+
+    page.get_by_label("Process variables").fill("employee_eq_Rowan Bulk")
+    expect(rows).to_have_count(2)
+    saved_filters = page.locator("#saved-filters")
+    saved_filters.get_by_label("Save these filters as").fill("Rowan's expenses")
+    saved_filters.get_by_label("Share with").select_option("accounting")
+    saved_filters.get_by_role("button", name="Save filter").click()
+    expect(saved_filters.get_by_test_id("saved-filter").filter(has_text="Rowan's expenses")).to_contain_text(
+        "accounting"
+    )
+
+    page.goto(live_platform.url(ACME, "/tasks/?list=offered"))
+    expect(page.get_by_label("Process variables")).to_have_value("")
+    page.locator("#saved-filters").get_by_role("link", name="Rowan's expenses").click()
+    expect(page.get_by_label("Process variables")).to_have_value("employee_eq_Rowan Bulk")
+    expect(rows).to_have_count(2)
+
+    for business_key in ("EXP-BULK-1", "EXP-BULK-2"):
+        rows.filter(has_text=business_key).get_by_role("checkbox").check()
+    page.locator("#bulk-form").get_by_role("button", name="Claim", exact=True).click()
+
+    outcomes = page.get_by_test_id("bulk-outcome")
+    expect(outcomes).to_have_count(2)
+    for business_key in ("EXP-BULK-1", "EXP-BULK-2"):
+        expect(outcomes.filter(has_text=business_key)).to_contain_text("Done")
+        expect(outcomes.filter(has_text=business_key)).to_contain_text("Claimed.")
+    expect(page.get_by_test_id("no-tasks")).to_be_visible()  # the group's list, read again: both are the worker's now
+
+    outcomes.filter(has_text="EXP-BULK-1").get_by_role("link", name="Check the expense").click()
+    expect(page.get_by_test_id("task-assignee")).to_have_text("worker")
+    page.get_by_label("Delegate to").fill("operator")
+    page.get_by_role("button", name="Delegate").click()
+    expect(page.get_by_role("alert").filter(has_text="You delegated this task to operator.")).to_be_visible()
+    expect(page.get_by_test_id("task-state")).to_have_text("Delegated")
+    expect(page.get_by_role("button", name="Resolve")).to_have_count(0)  # the delegate resolves it, not its owner
+    task_page = page.url
+
+    page.get_by_role("button", name="Sign out").click()
+    sign_in(page, live_platform, *OPERATOR)
+    page.goto(task_page)
+    expect(page.get_by_test_id("task-assignee")).to_have_text("operator")
+    page.get_by_role("button", name="Resolve").click()
+
+    expect(page.get_by_role("alert").filter(has_text="You resolved this task")).to_be_visible()
+    expect(page.get_by_test_id("task-state")).to_have_text("Assigned")
+    expect(page.get_by_test_id("task-assignee")).to_have_text("worker")
+    history = page.get_by_test_id("history-event")
+    expect(history.filter(has_text="Delegated by worker")).to_contain_text("delegate: operator")
+    expect(history.filter(has_text="Resolved by operator")).to_contain_text("owner: worker")
