@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", include("apps.tenancy.api.urls")),
     path("api/v1/", include("apps.engine.api.urls")),
     path("api/v1/", include("apps.tasks.api.urls")),
+    path("api/v1/", include("apps.designer.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     re_path(r"^api/", errors.api_fallback),

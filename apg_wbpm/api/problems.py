@@ -40,6 +40,8 @@ class ProblemCode(StrEnum):
     FORM_INVALID = "form_invalid"
     FORM_NOT_FOUND = "form_not_found"
     PAYLOAD_TOO_LARGE = "payload_too_large"
+    VERSION_CONFLICT = "version_conflict"
+    PRECONDITION_REQUIRED = "precondition_required"
     THROTTLED = "throttled"
     SERVER_ERROR = "server_error"
 
@@ -115,6 +117,25 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = ProblemCode.PAYLOAD_TOO_LARGE.value
 
 
+class VersionConflict(exceptions.APIException):
+    """A change was based on a version that is no longer the latest (``If-Match``);
+    ``current_version`` says which is."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_detail = "Someone saved a newer version; load it, then save again."
+    default_code = ProblemCode.VERSION_CONFLICT.value
+
+    def __init__(self, detail: str, current: int) -> None:
+        super().__init__(detail)
+        self.problem_extra = {"current_version": current}
+
+
+class PreconditionRequired(exceptions.APIException):
+    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+    default_detail = "Say which version the change is based on, in the If-Match header."
+    default_code = ProblemCode.PRECONDITION_REQUIRED.value
+
+
 # DRF exception class -> (stable code, title). The most specific class comes first.
 _CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
     (exceptions.ValidationError, ProblemCode.VALIDATION_ERROR, "The request has invalid fields"),
@@ -134,6 +155,8 @@ _CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
     (FormNotFound, ProblemCode.FORM_NOT_FOUND, "The task's form is not deployed"),
     (MessageNotCorrelated, ProblemCode.MESSAGE_NOT_CORRELATED, "The message matched nothing"),
     (MessageAmbiguous, ProblemCode.MESSAGE_AMBIGUOUS, "The message matches several waits"),
+    (VersionConflict, ProblemCode.VERSION_CONFLICT, "A newer version exists"),
+    (PreconditionRequired, ProblemCode.PRECONDITION_REQUIRED, "The base version is missing"),
 ]
 
 # Token errors raised by authentication carry their own codes; these stay stable.
