@@ -176,6 +176,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = APG_MAX_REQUEST_BYTES
 APG_ATTACHMENT_DIR = Path(env.str("APG_ATTACHMENT_DIR", str(VAR_DIR / "attachments")))
 APG_ATTACHMENT_MAX_BYTES = env.int("APG_ATTACHMENT_MAX_BYTES", 5 * 1024 * 1024)
 APG_FORM_MAX_BYTES = env.int("APG_FORM_MAX_BYTES", 512 * 1024)  # a deployed form-js form file
+APG_MODEL_MAX_BYTES = env.int("APG_MODEL_MAX_BYTES", 2_000_000)  # a process model's version in the designer
 APG_ATTACHMENT_TYPES = env.list(
     "APG_ATTACHMENT_TYPES",
     [

@@ -58,7 +58,7 @@ class TemplateUnknown(Exception):
 
 
 def max_model_bytes() -> int:
-    return int(getattr(settings, "APG_MODEL_MAX_BYTES", 2_000_000))
+    return int(settings.APG_MODEL_MAX_BYTES)
 
 
 def read_model(xml: bytes) -> tuple[Problem, ...]:
