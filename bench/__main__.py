@@ -5,7 +5,8 @@ Suites: ``http`` (gunicorn against daphne), ``interpreter``, ``durable``, ``rest
 ``scale`` (the engine), ``engine`` for the four engine suites, ``jobs`` (async continuations
 run by worker processes), ``timers`` (10,000 timers due in one minute, fired by the scheduler
 and Celery workers), ``far-timers`` (10,000 due in a year: what they cost Redis) and
-``correlation`` (messages among 100,000 open subscriptions); none given runs them all.
+``correlation`` (messages among 100,000 open subscriptions), ``tasks`` (the task list) and
+``designer-save`` (saving and linting a 300-element model); none given runs them all.
 Every suite but ``interpreter`` needs ``DATABASE_URL`` and ``REDIS_URL``; ``make bench``
 and ``make soak`` provide both with the embedded servers. The benchmark migrates its own
 database (``apg_bench``) on that PostgreSQL server, provisions tenant ``bench.localhost``
@@ -29,7 +30,7 @@ from bench.sizes import QUICK, RECORDED, EngineSizes
 
 ENGINE_SUITES = ("interpreter", "durable", "rest", "scale")
 EVENT_SUITES = ("timers", "far-timers", "correlation")
-SUITES = ("http", *ENGINE_SUITES, "jobs", *EVENT_SUITES, "tasks")
+SUITES = ("http", *ENGINE_SUITES, "jobs", *EVENT_SUITES, "tasks", "designer-save")
 # Time to seed a million instances on a slow machine, on top of the measured seconds.
 ENGINE_TOKEN_MINUTES = 60
 
@@ -136,6 +137,10 @@ def _run(args: argparse.Namespace) -> int:
         run_jobs(sizes.job_instances, 2, suite_command("jobs", args.quick))
     if set(suites) & set(EVENT_SUITES):
         _run_event_suites(context, suites, sizes, args.quick, args.scheduler_interval)
+    if "designer-save" in suites:
+        from bench.designer_save import run_designer_save
+
+        run_designer_save(context, suite_command("designer-save", args.quick))
     return status
 
 
