@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/login/", views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("tasks/", include("apps.tasks.urls")),
+    path("designer/", include("apps.designer.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("apps.tenancy.api.urls")),
     path("api/v1/", include("apps.engine.api.urls")),

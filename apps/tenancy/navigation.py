@@ -24,6 +24,7 @@ def navigation_for(user: Any) -> list[NavItem]:
     items = [
         NavItem("Home", reverse("home")),
         NavItem("Tasks", reverse("tasks:list"), frozenset({Action.WORK_ON_TASKS, Action.OPERATE_PROCESSES})),
+        NavItem("Designer", reverse("designer:list"), frozenset({Action.DESIGN_PROCESSES})),
         NavItem("API docs", reverse("api-docs")),
         NavItem("Users", reverse("admin:auth_user_changelist"), frozenset({Action.MANAGE_USERS})),
         NavItem("Admin", reverse("admin:index"), frozenset({Action.OPERATE_PROCESSES})),

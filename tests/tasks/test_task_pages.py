@@ -282,7 +282,7 @@ def test_the_navigation_shows_tasks_to_workers_and_operators_only(alpha: TenantI
 
     assert nav_labels("worker") == ["Home", "Tasks", "API docs"]
     assert nav_labels("operator") == ["Home", "Tasks", "API docs", "Admin"]
-    assert nav_labels("designer") == ["Home", "API docs"]
+    assert nav_labels("designer") == ["Home", "Designer", "API docs"]
 
 
 def test_a_task_page_lies_under_tasks_in_the_navigation(alpha: TenantInfo) -> None:
