@@ -205,4 +205,9 @@ def test_only_designers_keep_models_and_a_tenant_sees_only_its_own(alpha: Tenant
     assert client_as(beta, "designer").get(MODELS).json()["results"] == []
     renamed = client_as(alpha, "designer").patch(f"{MODELS}{model['id']}/", {"tags": ["claims"]}, format="json")
     assert renamed.json()["tags"] == ["claims"]
+    made(client_as(alpha, "designer"), name="Onboarding", description="New people")
+    designer = client_as(alpha, "designer")
+    assert [m["name"] for m in designer.get(f"{MODELS}?tag=claims").json()["results"]] == ["Review"]
+    assert [m["name"] for m in designer.get(f"{MODELS}?q=people").json()["results"]] == ["Onboarding"]
+    assert [m["name"] for m in designer.get(f"{MODELS}?owner=designer").json()["results"]] == ["Onboarding", "Review"]
     assert client_as(alpha, "admin").delete(f"{MODELS}{model['id']}/").status_code == 204

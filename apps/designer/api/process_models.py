@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpResponse
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, ValidationError
@@ -128,6 +128,15 @@ class ModelPages(PageNumberPagination):
     page_size = 50
 
 
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="words in the name, key or description"),
+            OpenApiParameter("tag", str, description="models with this tag"),
+            OpenApiParameter("owner", str),
+        ]
+    )
+)
 class ProcessModelViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -146,7 +155,18 @@ class ProcessModelViewSet(
     http_method_names = ["get", "post", "patch", "delete"]
 
     def get_queryset(self) -> QuerySet[ProcessModel]:
-        return ProcessModel.objects.order_by("name", "key")
+        models = ProcessModel.objects.order_by("name", "key")
+        if self.action != "list":
+            return models
+        params = self.request.query_params
+        if params.get("q"):
+            words = params["q"].strip()
+            models = models.filter(Q(name__icontains=words) | Q(key__icontains=words) | Q(description__icontains=words))
+        if params.get("tag"):
+            models = models.filter(tags__contains=[params["tag"]])
+        if params.get("owner"):
+            models = models.filter(owner=params["owner"])
+        return models
 
     @extend_schema(request=ModelCreateSerializer, responses={201: ProcessModelSerializer}, summary="Create a model")
     def create(self, request: Request) -> Response:
