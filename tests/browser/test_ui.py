@@ -58,7 +58,9 @@ def test_a_tenant_admin_sees_the_admin_section_and_reaches_the_users(page: Page,
     expect(page).to_have_url(live_platform.url(ACME, HOME_PATH))
     expect(page.locator('section[data-role="tenant-admin"]')).to_be_visible()
     assert role_sections(page) == ["tenant-admin"]
-    expect(page.locator("#main-nav .nav-link")).to_have_text(["Home", "Tasks", "Designer", "API docs", "Users", "Admin"])
+    expect(page.locator("#main-nav .nav-link")).to_have_text(
+        ["Home", "Tasks", "Designer", "API docs", "Users", "Admin"]
+    )
 
     page.locator("#main-nav").get_by_role("link", name="Users").click()
 
