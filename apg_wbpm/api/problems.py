@@ -42,6 +42,7 @@ class ProblemCode(StrEnum):
     PAYLOAD_TOO_LARGE = "payload_too_large"
     VERSION_CONFLICT = "version_conflict"
     PRECONDITION_REQUIRED = "precondition_required"
+    SIMULATION_INVALID = "simulation_invalid"
     THROTTLED = "throttled"
     SERVER_ERROR = "server_error"
 
@@ -136,6 +137,19 @@ class PreconditionRequired(exceptions.APIException):
     default_code = ProblemCode.PRECONDITION_REQUIRED.value
 
 
+class SimulationInvalid(exceptions.APIException):
+    """A model or its simulation parameters cannot be simulated; ``problems`` lists every reason
+    (code, message, element_id, parameter, line)."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_detail = "The model cannot be simulated with these parameters; see `problems`."
+    default_code = ProblemCode.SIMULATION_INVALID.value
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        super().__init__()
+        self.problem_extra = {"problems": problems}
+
+
 # DRF exception class -> (stable code, title). The most specific class comes first.
 _CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
     (exceptions.ValidationError, ProblemCode.VALIDATION_ERROR, "The request has invalid fields"),
@@ -157,6 +171,7 @@ _CODES: list[tuple[type[exceptions.APIException], ProblemCode, str]] = [
     (MessageAmbiguous, ProblemCode.MESSAGE_AMBIGUOUS, "The message matches several waits"),
     (VersionConflict, ProblemCode.VERSION_CONFLICT, "A newer version exists"),
     (PreconditionRequired, ProblemCode.PRECONDITION_REQUIRED, "The base version is missing"),
+    (SimulationInvalid, ProblemCode.SIMULATION_INVALID, "The model cannot be simulated"),
 ]
 
 # Token errors raised by authentication carry their own codes; these stay stable.

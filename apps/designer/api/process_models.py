@@ -172,7 +172,7 @@ class ProcessModelViewSet(
     def create(self, request: Request) -> Response:
         data = _valid(ModelCreateSerializer, request.data)
         xml = data["xml"].encode() if "xml" in data else None
-        model = _refusals(
+        model = refusals(
             lambda: services.create_model(
                 name=data["name"],
                 key=data["key"],
@@ -200,13 +200,13 @@ class ProcessModelViewSet(
         xml = model_bytes(request)
         upload = request.FILES.get("file")
         name = request.query_params.get("name", "") or (upload.name.rsplit(".", 1)[0] if upload else "")
-        model = _refusals(lambda: services.import_model(xml, name=name, owner=request.user.get_username()))
+        model = refusals(lambda: services.import_model(xml, name=name, owner=request.user.get_username()))
         return _with_etag(Response(ProcessModelSerializer(model).data, status=status.HTTP_201_CREATED), model)
 
     @extend_schema(request=BPMN_BODY, responses=LintSerializer, summary="The engine's problems with a model")
     @action(detail=False, methods=["post"])
     def lint(self, request: Request) -> Response:
-        problems = _refusals(lambda: services.lint(model_bytes(request)))
+        problems = refusals(lambda: services.lint(model_bytes(request)))
         return Response({"problems": [problem_dict(problem) for problem in problems]})
 
     @extend_schema(responses={(200, "application/xml"): str}, summary="The latest version's XML (ETag: its number)")
@@ -235,7 +235,7 @@ class ProcessModelViewSet(
             return Response(VersionSerializer(model.versions.order_by("-number"), many=True).data)
         data = _valid(SaveSerializer, request.data)
         base = _base_version(request)
-        saved = _refusals(
+        saved = refusals(
             lambda: services.save_version(
                 model.id, data["xml"].encode(), author=request.user.get_username(), message=data["message"], base=base
             )
@@ -274,9 +274,7 @@ class ProcessModelViewSet(
         self._version(int(number))
         base = _base_version(request)
         model = self.get_object()
-        saved = _refusals(
-            lambda: services.restore(model.id, int(number), author=request.user.get_username(), base=base)
-        )
+        saved = refusals(lambda: services.restore(model.id, int(number), author=request.user.get_username(), base=base))
         response = Response(VersionSerializer(saved).data, status=status.HTTP_201_CREATED)
         response["ETag"] = f'"{saved.number}"'
         return response
@@ -326,7 +324,7 @@ class ProcessModelViewSet(
     def save_as_template(self, request: Request, pk: str) -> Response:
         model = self.get_object()
         data = _valid(SaveAsTemplateSerializer, request.data or {})
-        made = _refusals(
+        made = refusals(
             lambda: services.save_as_template(
                 model.id,
                 key=data["key"],
@@ -373,7 +371,7 @@ def _base_version(request: Request) -> int:
     return int(found.group(1))
 
 
-def _refusals(call: Any) -> Any:
+def refusals(call: Any) -> Any:
     """Run a service call; its refusals as problems."""
     try:
         return call()

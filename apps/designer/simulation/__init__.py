@@ -7,4 +7,5 @@ parser, builds the simulator's table (``model``), runs the discrete-event simula
 
 from apps.designer.simulation.problems import SimulationInvalid as SimulationInvalid
 from apps.designer.simulation.problems import SimulationProblem as SimulationProblem
+from apps.designer.simulation.service import MAX_SEED as MAX_SEED
 from apps.designer.simulation.service import simulate as simulate
