@@ -59,7 +59,7 @@ def model_xml(tasks: int, renamed: int) -> str:
     )
 
 
-def _designer_token() -> str:
+def designer_token() -> str:
     from django.contrib.auth import get_user_model
     from django_tenants.utils import schema_context
 
@@ -94,7 +94,7 @@ def _save_and_lint(client: httpx.Client, model: dict[str, Any], base: int, numbe
 
 def run_designer_save(context: BenchContext, command: str) -> float:
     print(f"\n== Designer: save a {2 * TASKS + 4}-element model and lint it, one designer\n$ {command}", flush=True)
-    token = _designer_token()
+    token = designer_token()
     spec = server_spec()
     print(f"$ {context.shown(spec.argv, env=spec.env)}", flush=True)
     headers = {"Host": BENCH_DOMAIN, "Authorization": f"Bearer {token}", "X-Forwarded-Proto": "https"}
