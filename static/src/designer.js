@@ -6,6 +6,7 @@
 import "bootstrap/js/dist/tab.js";
 import { mountModelList } from "./designer/model-list.js";
 import { ModelerPage } from "./designer/modeler-page.js";
+import { SimulationPanel } from "./designer/simulation.js";
 
 for (const root of document.querySelectorAll("[data-model-list]")) {
   mountModelList(root);
@@ -14,4 +15,7 @@ for (const root of document.querySelectorAll("[data-designer]")) {
   const page = new ModelerPage(root);
   window.apgDesigner = page; // for tests and the browser console: page.modeler is bpmn-js
   page.start();
+  for (const panel of root.querySelectorAll("[data-simulation]")) {
+    page.simulation = new SimulationPanel(page, panel);
+  }
 }

@@ -7,6 +7,7 @@ const SOURCE_LABELS = {
   engine: "Engine",
   save: "Save",
   deployment: "Deployment",
+  simulation: "Simulation",
 };
 const MARKERS = ["apg-problem-error", "apg-problem-warning"];
 
