@@ -211,3 +211,20 @@ def test_only_designers_keep_models_and_a_tenant_sees_only_its_own(alpha: Tenant
     assert [m["name"] for m in designer.get(f"{MODELS}?q=people").json()["results"]] == ["Onboarding"]
     assert [m["name"] for m in designer.get(f"{MODELS}?owner=designer").json()["results"]] == ["Onboarding", "Review"]
     assert client_as(alpha, "admin").delete(f"{MODELS}{model['id']}/").status_code == 204
+
+
+def test_the_tenant_admin_sees_its_own_models_read_only_in_the_admin(alpha: TenantInfo, beta: TenantInfo) -> None:
+    from tests.tenancy.test_routing import login
+
+    own = made(client_as(alpha, "designer"), name="Alpha review", key="alpha-review")
+    made(client_as(beta, "designer"), name="Beta review", key="beta-review")
+    admin = login(alpha, "admin")
+
+    listing = admin.get("/admin/designer/processmodel/")
+    assert listing.status_code == 200
+    assert b"Alpha review" in listing.content and b"Beta review" not in listing.content
+    detail = admin.get(f"/admin/designer/processmodel/{own['id']}/change/")
+    assert detail.status_code == 200
+    assert b"Model versions" in detail.content and b"Model deployments" in detail.content
+    assert admin.post(f"/admin/designer/processmodel/{own['id']}/delete/", {"post": "yes"}).status_code == 403
+    assert login(alpha, "operator").get("/admin/designer/processmodel/").status_code == 403
