@@ -6,7 +6,8 @@ Suites: ``http`` (gunicorn against daphne), ``interpreter``, ``durable``, ``rest
 run by worker processes), ``timers`` (10,000 timers due in one minute, fired by the scheduler
 and Celery workers), ``far-timers`` (10,000 due in a year: what they cost Redis) and
 ``correlation`` (messages among 100,000 open subscriptions), ``tasks`` (the task list) and
-``designer-save`` (saving and linting a 300-element model), ``simulation`` (10,000 simulated
+``designer-save`` (saving and linting a 300-element model), ``designer-page`` (the modeler
+page's time to interactive in headless Chromium), ``simulation`` (10,000 simulated
 instances of a 30-element model); none given runs them all.
 Every suite but ``interpreter`` needs ``DATABASE_URL`` and ``REDIS_URL``; ``make bench``
 and ``make soak`` provide both with the embedded servers. The benchmark migrates its own
@@ -31,7 +32,7 @@ from bench.sizes import QUICK, RECORDED, EngineSizes
 
 ENGINE_SUITES = ("interpreter", "durable", "rest", "scale")
 EVENT_SUITES = ("timers", "far-timers", "correlation")
-SUITES = ("http", *ENGINE_SUITES, "jobs", *EVENT_SUITES, "tasks", "designer-save", "simulation")
+SUITES = ("http", *ENGINE_SUITES, "jobs", *EVENT_SUITES, "tasks", "designer-save", "designer-page", "simulation")
 # Time to seed a million instances on a slow machine, on top of the measured seconds.
 ENGINE_TOKEN_MINUTES = 60
 
@@ -142,6 +143,10 @@ def _run(args: argparse.Namespace) -> int:
         from bench.designer_save import run_designer_save
 
         run_designer_save(context, suite_command("designer-save", args.quick))
+    if "designer-page" in suites:
+        from bench.designer_page import run_designer_page
+
+        run_designer_page(context, suite_command("designer-page", args.quick))
     if "simulation" in suites:
         from bench.simulation import run_simulation
 
