@@ -71,7 +71,7 @@ export class Inspector {
     mark(olderViewer, diff.removed, "apg-diff-removed");
     mark(newerViewer, diff.added, "apg-diff-added");
     mark(newerViewer, diff.changed, "apg-diff-changed");
-    const describe = (item) => `${item.name || item.id} (${item.type})`;
+    const describe = (item) => (item.name ? `${item.name} (${item.type} ${item.id})` : `${item.type} ${item.id}`);
     for (const item of diff.added) {
       this.line(`Added: ${describe(item)}`, "apg-diff-line-added").dataset.testid = "diff-added";
     }

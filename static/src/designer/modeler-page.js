@@ -11,23 +11,17 @@ import lintModule from "bpmn-js-bpmnlint";
 import CamundaBehaviorsModule from "camunda-bpmn-js-behaviors/lib/camunda-platform";
 import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 
+import { download, readXmlFile } from "./files.js";
+import { declareAliasedPrefixes } from "./aliased-prefixes.js";
+import { completeFlowReferences } from "./flow-references.js";
 import { call, problemsOf, problemText, versionFromEtag } from "./api.js";
 import { Inspector } from "./inspector.js";
 import { HistoryPanels } from "./panels.js";
 import { ProblemBoard, lintProblems } from "./problems.js";
 import lintConfig from "./recommended.bpmnlintrc";
+import { keepUndrawnDiModule } from "./undrawn-di.js";
 
 const ENGINE_LINT_DELAY_MS = 700;
-
-function download(filename, content, type) {
-  const link = document.createElement("a");
-  link.href = URL.createObjectURL(new Blob([content], { type }));
-  link.download = filename;
-  document.body.append(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(link.href), 0);
-}
 
 export class ModelerPage {
   constructor(root) {
@@ -45,13 +39,18 @@ export class ModelerPage {
     this.modeler = new Modeler({
       container: this.canvas,
       keyboard: { bindTo: document },
-      propertiesPanel: { parent: root.querySelector("[data-properties-panel]") },
+      propertiesPanel: {
+        parent: root.querySelector("[data-properties-panel]"),
+        // The name and id are edited most; the other groups open on a click.
+        layout: { groups: { general: { open: true } } },
+      },
       additionalModules: [
         BpmnPropertiesPanelModule,
         BpmnPropertiesProviderModule,
         CamundaPlatformPropertiesProviderModule,
         CamundaBehaviorsModule,
         lintModule,
+        keepUndrawnDiModule,
       ],
       moddleExtensions: { camunda: camundaModdle },
       linting: { bpmnlint: lintConfig, active: true },
@@ -63,6 +62,14 @@ export class ModelerPage {
     );
     this.inspector = new Inspector(root.querySelector("[data-inspector]"));
     this.panels = new HistoryPanels(this, root);
+    // Repairs of what moddle read, so that lint sees the diagram as drawn and the export keeps
+    // what the file holds (see each module).
+    this.modeler.on("import.parse.complete", ({ definitions, elementsById }) => {
+      if (definitions) {
+        completeFlowReferences(definitions);
+        declareAliasedPrefixes(definitions, elementsById, this.importing);
+      }
+    });
     this.modeler.on("linting.completed", ({ issues }) => this.board.set("bpmnlint", lintProblems(issues)));
     this.modeler.on("commandStack.changed", () => {
       this.setDirty(true);
@@ -128,7 +135,9 @@ export class ModelerPage {
   }
 
   async loadLatest() {
-    const answer = await call(`${this.api}xml/`, { headers: { Accept: "application/xml" } });
+    // The API renders JSON only, so content negotiation must accept it; this action answers
+    // with the XML itself (and its ETag) whatever is accepted.
+    const answer = await call(`${this.api}xml/`, { headers: { Accept: "application/xml, application/json;q=0.5" } });
     if (!answer.ok) {
       this.say("danger", problemText(answer, "The model could not be loaded"));
       this.root.dataset.state = "error";
@@ -146,42 +155,52 @@ export class ModelerPage {
     }
   }
 
-  // Draw `xml`; false (and the reason shown) when bpmn-js cannot read it.
+  // Draw `xml`: its import warnings (such as references to nothing), or null (and the reason
+  // shown) when bpmn-js cannot read it.
   async show(xml) {
     try {
+      this.importing = xml;
       const { warnings } = await this.modeler.importXML(xml);
       this.modeler.get("canvas").zoom("fit-viewport", "auto");
       this.root.dataset.importWarnings = String(warnings.length);
       this.scheduleEngineLint(0);
-      return true;
+      return warnings;
     } catch (error) {
       this.say("danger", `This is not a BPMN 2.0 diagram the modeler can read: ${error.message || error}`);
-      return false;
+      return null;
     }
   }
 
   // A .bpmn file from the user's disk replaces the diagram; saving makes it the next version.
+  // A file that is not BPMN leaves the diagram as it was.
   async openFile(file) {
     if (this.maxBytes && file.size > this.maxBytes) {
       this.say("danger", `${file.name} is ${file.size.toLocaleString()} bytes; at most ${this.maxBytes.toLocaleString()} are accepted.`);
       return;
     }
-    const text = await file.text();
+    const text = await readXmlFile(file);
     if (!/<([\w-]+:)?definitions[\s>]/.test(text)) {
       this.say("danger", `${file.name} is not a BPMN 2.0 file: it has no <definitions> element.`);
       this.root.dataset.fileState = "refused";
       return;
     }
-    if (await this.show(text)) {
+    const warnings = await this.show(text);
+    if (warnings) {
       this.setDirty(true);
-      this.say("info", `${file.name} is open. Save to keep it as the next version of this model.`);
       this.root.dataset.fileState = "opened";
       this.root.dataset.openedFile = file.name;
+      const next = "Save to keep it as the next version of this model.";
+      if (!warnings.length) {
+        this.say("info", `${file.name} is open. ${next}`);
+        return;
+      }
+      const listed = warnings.slice(0, 3).map((warning) => warning.message).join("; ");
+      const count = warnings.length === 1 ? "1 warning" : `${warnings.length} warnings`;
+      this.say("warning", `${file.name} is open with ${count}: ${listed}. ${next}`);
     } else {
       this.root.dataset.fileState = "refused";
-      await this.loadLatest().then(() => {
-        this.say("danger", `${file.name} could not be opened: it is not a BPMN 2.0 diagram the modeler can read.`);
-      });
+      await this.loadLatest();
+      this.say("danger", `${file.name} could not be opened: it is not a BPMN 2.0 diagram the modeler can read.`);
     }
   }
 
