@@ -297,7 +297,7 @@ def test_every_omg_interchange_model_opens_in_the_modeler_and_exports_with_ids_l
         assert result["extensions_after"] == result["extensions_before"], path.name
 
 
-def test_a_file_that_is_not_bpmn_is_refused_with_a_clear_message_and_nothing_is_saved(
+def test_a_file_that_is_not_bpmn_or_a_bad_name_or_key_is_refused_with_a_clear_message_and_nothing_is_saved(
     page: Page, live_platform: LivePlatform, api: httpx.Client, tmp_path: Path
 ) -> None:
     notes = tmp_path / "notes.bpmn"
@@ -309,13 +309,30 @@ def test_a_file_that_is_not_bpmn_is_refused_with_a_clear_message_and_nothing_is_
     page.goto(live_platform.url(ACME, "/designer/"))
 
     importing = page.locator("[data-import-form]")
-    for path in (notes, hostile):
+    for path, reason in ((notes, "not well-formed XML"), (hostile, "DOCTYPE and ENTITY declarations are not accepted")):
         importing.get_by_label(re.compile("BPMN 2.0 file")).set_input_files(path)
         importing.get_by_role("button", name="Import").click()
-        expect(importing.get_by_test_id("form-problem")).to_contain_text(f"{path.name} was not imported:")
+        expect(importing.get_by_test_id("form-problem")).to_have_text(
+            f"{path.name} was not imported: it is not a BPMN 2.0 document the platform accepts."
+        )
+        expect(importing.get_by_test_id("form-problem-detail")).to_contain_text(reason)
     assert api.get("/api/v1/models/").json()["count"] == before
 
     model = model_made(api, "Kept as it was", "kept-as-it-was", (MODELS / "leave_request.bpmn").read_text())
+    creating = page.locator("[data-create-form]")
+    creating.get_by_role("button", name="Create the model").click()
+    expect(creating.get_by_test_id("form-problem")).to_have_text("Give the model a name.")
+    creating.get_by_label("Name", exact=True).fill("Kept again")
+    creating.get_by_label("Key").fill("kept as it was!")
+    creating.get_by_role("button", name="Create the model").click()
+    expect(creating.get_by_test_id("form-problem")).to_contain_text("Key: Enter a valid")
+    creating.get_by_label("Key").fill("kept-as-it-was")
+    creating.get_by_role("button", name="Create the model").click()
+    expect(creating.get_by_test_id("form-problem")).to_have_text(
+        "A model with the key 'kept-as-it-was' exists already."
+    )
+    assert api.get("/api/v1/models/").json()["count"] == before + 1
+
     open_modeler(page, live_platform, model)
     page.locator("[data-open-file]").set_input_files(notes)
     expect(page.get_by_test_id("designer-message")).to_have_text(

@@ -57,9 +57,25 @@ export async function call(url, { method = "GET", json, xml, form, headers = {} 
   return { ok: response.ok, status: response.status, data, etag: response.headers.get("ETag") };
 }
 
-// The sentence to show for a refused call: the problem's detail, or what the status means.
+// "Key: Enter a valid slug." for each field the API refused (a 400's `errors`).
+function fieldSentences(errors) {
+  const sentences = [];
+  for (const [field, messages] of Object.entries(errors)) {
+    const label = field === "non_field_errors" ? "" : `${field[0].toUpperCase()}${field.slice(1).replaceAll("_", " ")}: `;
+    for (const message of [].concat(messages)) {
+      sentences.push(`${label}${typeof message === "string" ? message : JSON.stringify(message)}`);
+    }
+  }
+  return sentences.join(" ");
+}
+
+// The sentence to show for a refused call: what was wrong with each field, the problem's
+// detail, or what the status means.
 export function problemText(answer, fallback) {
   const data = answer.data && typeof answer.data === "object" ? answer.data : {};
+  if (data.errors && typeof data.errors === "object" && Object.keys(data.errors).length) {
+    return fieldSentences(data.errors);
+  }
   if (data.detail) {
     return String(data.detail);
   }

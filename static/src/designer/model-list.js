@@ -14,6 +14,7 @@ function showRefusal(box, text, problems) {
     list.className = "mb-0 small";
     for (const problem of problems.slice(0, 10)) {
       const item = document.createElement("li");
+      item.dataset.testid = "form-problem-detail";
       item.textContent = problem.line ? `${problem.message} (line ${problem.line})` : problem.message;
       list.append(item);
     }
@@ -52,6 +53,10 @@ export function mountModelList(root) {
     box.hidden = true;
     const data = new FormData(createForm);
     const body = { name: String(data.get("name") || "").trim() };
+    if (!body.name) {
+      showRefusal(box, "Give the model a name.", []);
+      return;
+    }
     if (data.get("key")) {
       body.key = String(data.get("key")).trim();
     }
@@ -87,7 +92,9 @@ export function mountModelList(root) {
     if (answer.ok) {
       open(root, answer.data);
     } else {
-      showRefusal(box, `${file.name} was not imported: ${problemText(answer, "the file was refused")}`, problemsOf(answer));
+      const problems = problemsOf(answer);
+      const reason = problems.length ? "it is not a BPMN 2.0 document the platform accepts." : problemText(answer, "the file was refused");
+      showRefusal(box, `${file.name} was not imported: ${reason}`, problems);
     }
   });
 }

@@ -248,8 +248,14 @@ export class ModelerPage {
       );
       return false;
     }
-    this.board.set("save", problemsOf(answer));
-    this.say("danger", `Not saved: ${problemText(answer, "The version was refused")}`);
+    const problems = problemsOf(answer);
+    this.board.set("save", problems);
+    this.say(
+      "danger",
+      problems.length
+        ? `Not saved: ${problems.length} problem${problems.length > 1 ? "s are" : " is"} listed under Problems.`
+        : `Not saved: ${problemText(answer, "The version was refused")}`,
+    );
     return false;
   }
 
