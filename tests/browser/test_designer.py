@@ -211,6 +211,35 @@ def test_a_refused_deployment_marks_the_engines_problems_and_a_stale_save_offers
     expect(page.locator('[data-modeler-canvas] .djs-element[data-element-id="decided_label"]')).to_contain_text("Done")
 
 
+def test_a_message_correlation_key_set_in_the_panel_is_saved_deployed_and_correlates_the_right_instance(
+    page: Page, live_platform: LivePlatform, api: httpx.Client
+) -> None:
+    model = model_made(api, "Payment", "payment", (MODELS / "payment.bpmn").read_text())
+    sign_in(page, live_platform, *DESIGNER)
+    open_modeler(page, live_platform, model)
+
+    shape(page, "wait_for_payment").click()
+    page.locator(".bio-properties-panel-group-header").filter(has_text="Message").click()
+    page.locator("#bio-properties-panel-correlationKey").fill("=orderId")
+    expect(page.locator("#designer")).to_have_attribute("data-dirty", "true")
+    page.get_by_label("What changed").fill("Correlate payments by order")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_test_id("designer-message")).to_have_text("Saved as version 2.")
+    saved = api.get(f"/api/v1/models/{model['id']}/xml/").text
+    assert re.search(r'<zeebe:subscription correlationKey="=orderId"\s*/>', saved), saved
+    page.get_by_role("button", name="Deploy").click()
+    expect(page.get_by_test_id("designer-message")).to_have_text("Deployed version 2 as payment version 1.")
+
+    started = [
+        api.post("/api/v1/process-definitions/key/payment/start/", json={"variables": {"orderId": order}})
+        for order in ("A-1", "B-2")
+    ]
+    assert [answer.status_code for answer in started] == [201, 201]
+    correlated = api.post("/api/v1/messages/", json={"name": "payment-received", "correlation_key": "B-2"})
+    assert correlated.status_code == 200, correlated.text
+    assert [match["instance"] for match in correlated.json()["matched"]] == [started[1].json()["id"]]
+
+
 def test_a_designer_exports_the_diagram_compares_two_versions_on_the_diagram_and_restores_the_first(
     page: Page, live_platform: LivePlatform, api: httpx.Client
 ) -> None:

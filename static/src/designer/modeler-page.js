@@ -13,6 +13,7 @@ import camundaModdle from "camunda-bpmn-moddle/resources/camunda.json";
 
 import { download, readXmlFile } from "./files.js";
 import { declareAliasedPrefixes } from "./aliased-prefixes.js";
+import { correlationKeyModule } from "./correlation.js";
 import { completeFlowReferences } from "./flow-references.js";
 import { call, problemsOf, problemText, versionFromEtag } from "./api.js";
 import { Inspector } from "./inspector.js";
@@ -51,6 +52,7 @@ export class ModelerPage {
         CamundaBehaviorsModule,
         lintModule,
         keepUndrawnDiModule,
+        correlationKeyModule,
       ],
       moddleExtensions: { camunda: camundaModdle },
       linting: { bpmnlint: lintConfig, active: true },
@@ -89,6 +91,12 @@ export class ModelerPage {
     on("export-bpmn", () => this.exportBpmn());
     on("export-svg", () => this.exportSvg());
     on("reload", () => this.loadLatest());
+    // Leaving with unsaved changes asks first (the browser words the question).
+    window.addEventListener("beforeunload", (event) => {
+      if (this.dirty) {
+        event.preventDefault();
+      }
+    });
     const file = this.root.querySelector("[data-open-file]");
     file.addEventListener("change", () => {
       if (file.files.length) {
