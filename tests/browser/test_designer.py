@@ -101,6 +101,16 @@ def open_modeler(page: Page, live_platform: LivePlatform, model: dict[str, Any])
     expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
 
 
+def model_opened(
+    page: Page, live_platform: LivePlatform, api: httpx.Client, name: str, key: str, xml: str
+) -> dict[str, Any]:
+    """A new model of ``xml``, open in the modeler of the signed-in designer."""
+    model = model_made(api, name, key, xml)
+    sign_in(page, live_platform, *DESIGNER)
+    open_modeler(page, live_platform, model)
+    return model
+
+
 def test_a_designer_draws_from_a_template_sees_lint_problems_deploys_and_follows_the_instances(
     page: Page, live_platform: LivePlatform, api: httpx.Client
 ) -> None:
@@ -176,9 +186,7 @@ def test_a_refused_deployment_marks_the_engines_problems_and_a_stale_save_offers
     page: Page, live_platform: LivePlatform, api: httpx.Client
 ) -> None:
     xml = (MODELS / "leave_request.bpmn").read_text().replace("leave_request", "leave_refused")
-    model = model_made(api, "Refused leave", "refused-leave", xml)
-    sign_in(page, live_platform, *DESIGNER)
-    open_modeler(page, live_platform, model)
+    model = model_opened(page, live_platform, api, "Refused leave", "refused-leave", xml)
 
     shape(page, "review").click()
     page.locator(".bio-properties-panel-group-header").filter(has_text="User assignment").click()
@@ -214,9 +222,7 @@ def test_a_refused_deployment_marks_the_engines_problems_and_a_stale_save_offers
 def test_a_message_correlation_key_set_in_the_panel_is_saved_deployed_and_correlates_the_right_instance(
     page: Page, live_platform: LivePlatform, api: httpx.Client
 ) -> None:
-    model = model_made(api, "Payment", "payment", (MODELS / "payment.bpmn").read_text())
-    sign_in(page, live_platform, *DESIGNER)
-    open_modeler(page, live_platform, model)
+    model = model_opened(page, live_platform, api, "Payment", "payment", (MODELS / "payment.bpmn").read_text())
 
     shape(page, "wait_for_payment").click()
     page.locator(".bio-properties-panel-group-header").filter(has_text="Message").click()
@@ -302,9 +308,7 @@ def test_a_designer_exports_the_diagram_compares_two_versions_on_the_diagram_and
 def test_every_omg_interchange_model_opens_in_the_modeler_and_exports_with_ids_layout_and_extensions_kept(
     page: Page, live_platform: LivePlatform, api: httpx.Client
 ) -> None:
-    model = model_made(api, "Interchange", "interchange", (MODELS / "leave_request.bpmn").read_text())
-    sign_in(page, live_platform, *DESIGNER)
-    open_modeler(page, live_platform, model)
+    model_opened(page, live_platform, api, "Interchange", "interchange", (MODELS / "leave_request.bpmn").read_text())
     designer = page.locator("#designer")
     assert len(MIWG) == 21
     for path in MIWG:
