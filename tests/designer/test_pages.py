@@ -80,3 +80,13 @@ def test_the_designer_is_in_the_navigation_of_designers_and_marked_on_its_pages(
     assert found is not None and found.group(1) is None
     found = item.search(designer.get(f"{DESIGNER}{model.id}/").content.decode())
     assert found is not None and found.group(1) == " active"
+
+
+def test_the_list_page_names_the_apis_its_forms_use_and_the_size_cap_of_an_import(alpha: TenantInfo) -> None:
+    text = signed_in(alpha, "designer").get(DESIGNER).content.decode()
+    assert 'data-models-url="/api/v1/models/"' in text
+    assert 'data-import-url="/api/v1/models/import/"' in text
+    assert 'data-templates-url="/api/v1/model-templates/"' in text
+    assert f'data-model-page="/designer/{uuid.UUID(int=0)}/"' in text
+    assert f'data-max-bytes="{services.max_model_bytes()}"' in text
+    assert 'data-testid="no-models"' in text  # a tenant without models is told how to start
