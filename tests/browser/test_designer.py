@@ -114,20 +114,11 @@ def model_opened(
 def test_a_designer_draws_from_a_template_sees_lint_problems_deploys_and_follows_the_instances(
     page: Page, live_platform: LivePlatform, api: httpx.Client
 ) -> None:
-    template = model_made(
-        api, "Leave template source", "leave-template-source", (MODELS / "leave_request.bpmn").read_text()
-    )
-    saved = api.post(
-        f"/api/v1/models/{template['id']}/save-as-template/",
-        json={"key": "leave-request", "name": "Leave request (template)", "description": "Ask, review, decide"},
-    )
-    assert saved.status_code == 201, saved.text
-
     sign_in(page, live_platform, *DESIGNER)
     page.locator("#main-nav").get_by_role("link", name="Designer").click()
     page.get_by_label("Name", exact=True).fill("Holiday <planning>")
     page.get_by_label("Key").fill("holiday-planning")
-    page.get_by_label("Start from").select_option(label="Leave request (template)")
+    page.get_by_label("Start from").select_option(label="Employee onboarding")
     page.get_by_role("button", name="Create the model").click()
 
     designer = page.locator("#designer")
@@ -135,51 +126,80 @@ def test_a_designer_draws_from_a_template_sees_lint_problems_deploys_and_follows
     expect(page.get_by_role("heading", level=1)).to_contain_text("Holiday <planning>")
     expect(designer).to_have_attribute("data-version", "1")
 
-    shape(page, "review").click()
+    shape(page, "welcome_employee").click()
     name = page.locator("#bio-properties-panel-name")
-    expect(name).to_have_value("Review the request")
-    name.fill("Approve the leave")
-    expect(shape(page, "review")).to_contain_text("Approve the leave")
+    expect(name).to_have_value("Welcome the new employee")
+    name.fill("Welcome the new colleague")
+    expect(shape(page, "welcome_employee")).to_contain_text("Welcome the new colleague")
     expect(page.get_by_test_id("no-problems")).to_be_visible()
-    page.get_by_label("What changed").fill("Renamed the review")
+    page.get_by_label("What changed").fill("Renamed the welcome")
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_test_id("designer-message")).to_have_text("Saved as version 2.")
     expect(designer).to_have_attribute("data-version", "2")
     expect(page.get_by_test_id("version-row")).to_have_count(2)
-    expect(page.get_by_test_id("version-row").first).to_contain_text("Renamed the review")
+    expect(page.get_by_test_id("version-row").first).to_contain_text("Renamed the welcome")
 
-    shape(page, "decided").click()
+    shape(page, "employee_onboarded").click()
     page.keyboard.press("Delete")
-    expect(shape(page, "decided")).to_have_count(0)
-    problem = page.get_by_test_id("problem").filter(has_text="Approve the leave")
+    expect(shape(page, "employee_onboarded")).to_have_count(0)
+    problem = page.get_by_test_id("problem").filter(has_text="Welcome the new colleague")
     expect(problem.first).to_contain_text("implicit end")
-    expect(shape(page, "review")).to_have_class(re.compile(r"\bapg-problem-error\b"))
-    expect(page.locator('.djs-overlays[data-container-id="review"] .bjsl-overlay')).to_have_count(1)
+    expect(shape(page, "welcome_employee")).to_have_class(re.compile(r"\bapg-problem-error\b"))
+    expect(page.locator('.djs-overlays[data-container-id="welcome_employee"] .bjsl-overlay')).to_have_count(1)
 
     page.keyboard.press("Control+z")
-    expect(shape(page, "decided")).to_have_count(1)
+    expect(shape(page, "employee_onboarded")).to_have_count(1)
     expect(page.get_by_test_id("no-problems")).to_be_visible()
-    expect(shape(page, "review")).not_to_have_class(re.compile(r"\bapg-problem-error\b"))
+    expect(shape(page, "welcome_employee")).not_to_have_class(re.compile(r"\bapg-problem-error\b"))
 
     page.get_by_role("button", name="Deploy").click()
     expect(page.get_by_test_id("designer-message")).to_have_text(
-        re.compile(r"^Deployed version \d+ as leave_request version \d+\.$")
+        re.compile(r"^Deployed version \d+ as employee_onboarding version \d+\.$")
     )
-    started = api.post("/api/v1/process-definitions/key/leave_request/start/", json={"business_key": "LEAVE-1"})
+    started = api.post("/api/v1/process-definitions/key/employee_onboarding/start/", json={"business_key": "HIRE-1"})
     assert started.status_code == 201, started.text
 
     page.get_by_role("tab", name="Deployed").click()
     page.get_by_role("button", name="Refresh").click()
     row = page.get_by_test_id("deployed-row").first
-    expect(row).to_contain_text("leave_request")
+    expect(row).to_contain_text("employee_onboarding")
     row.get_by_role("button", name="View").click()
     inspector = page.get_by_test_id("inspector")
     expect(inspector).to_be_visible()
-    running = inspector.locator('[data-testid="count-overlay"][data-element-id="review"] [data-kind="running"]')
-    expect(running).to_have_text("1")
-    expect(
-        inspector.locator('[data-testid="count-overlay"][data-element-id="requested"] [data-kind="completed"]')
-    ).to_have_text("1")
+    overlay = '[data-testid="count-overlay"][data-element-id="{}"] [data-kind="{}"]'
+    expect(inspector.locator(overlay.format("prepare_contract", "running"))).to_have_text("1")
+    expect(inspector.locator(overlay.format("hire_confirmed", "completed"))).to_have_text("1")
+
+
+def test_a_designer_saves_a_model_as_a_template_and_starts_a_new_model_from_it(
+    page: Page, live_platform: LivePlatform, api: httpx.Client
+) -> None:
+    model = model_made(api, "Leave source", "leave-source", (MODELS / "leave_request.bpmn").read_text())
+    sign_in(page, live_platform, *DESIGNER)
+    open_modeler(page, live_platform, model)
+
+    page.get_by_role("button", name="Save as template…").click()
+    form = page.get_by_test_id("template-form")
+    form.get_by_label("Template name").fill("Leave request (ours)")
+    form.get_by_label("Template key").fill("approval")
+    form.get_by_label("Description").fill("Ask, review, decide")
+    form.get_by_role("button", name="Save the template").click()
+    expect(page.get_by_test_id("designer-message")).to_have_text(
+        "The template was not saved: 'approval' is the key of a starter template."
+    )
+    form.get_by_label("Template key").fill("leave-ours")
+    form.get_by_role("button", name="Save the template").click()
+    expect(page.get_by_test_id("designer-message")).to_have_text(
+        "Saved version 1 as the template “Leave request (ours)”: new models can start from it."
+    )
+    expect(form).to_be_hidden()
+
+    page.goto(live_platform.url(ACME, "/designer/"))
+    page.get_by_label("Name", exact=True).fill("Leave for the summer")
+    page.get_by_label("Start from").select_option(label="Leave request (ours)")
+    page.get_by_role("button", name="Create the model").click()
+    expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
+    expect(shape(page, "review")).to_contain_text("Review the request")
 
 
 def test_a_refused_deployment_marks_the_engines_problems_and_a_stale_save_offers_the_newest_version(
