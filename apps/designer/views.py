@@ -63,6 +63,7 @@ def modeler(request: HttpRequest, model_id: uuid.UUID) -> HttpResponse:
     context = {
         "model": model,
         "may_deploy": may(request.user, Action.DEPLOY_PROCESSES),
+        "may_start": may(request.user, Action.START_PROCESSES),
         "max_bytes": services.max_model_bytes(),
     }
     return render(request, "designer/modeler.html", context)

@@ -156,13 +156,15 @@ def test_a_designer_draws_from_a_template_sees_lint_problems_deploys_and_follows
     expect(page.get_by_test_id("designer-message")).to_have_text(
         re.compile(r"^Deployed version \d+ as employee_onboarding version \d+\.$")
     )
-    started = api.post("/api/v1/process-definitions/key/employee_onboarding/start/", json={"business_key": "HIRE-1"})
-    assert started.status_code == 201, started.text
-
     page.get_by_role("tab", name="Deployed").click()
     page.get_by_role("button", name="Refresh").click()
     row = page.get_by_test_id("deployed-row").first
     expect(row).to_contain_text("employee_onboarding")
+    row.get_by_role("button", name="Start").click()
+    expect(page.get_by_test_id("designer-message")).to_have_text(
+        re.compile(r"^Started an instance of employee_onboarding v\d+ \([0-9a-f-]+\)\.$")
+    )
+    expect(row.locator("td").nth(2)).to_have_text("1")
     row.get_by_role("button", name="View").click()
     inspector = page.get_by_test_id("inspector")
     expect(inspector).to_be_visible()

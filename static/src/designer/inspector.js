@@ -25,6 +25,7 @@ export class Inspector {
     this.viewers = [];
     this.section.hidden = true;
     this.section.dataset.state = "closed";
+    this.showing = null; // the definition id of the deployed version shown, if one is
   }
 
   async open(title, diagrams) {
@@ -94,6 +95,7 @@ export class Inspector {
     const [viewer] = await this.open(`Deployed ${row.key} version ${row.version}`, [
       { xml: deployed.xml, caption: `Instances: ${row.running} running, ${row.completed} completed, ${row.incidents} incidents` },
     ]);
+    this.showing = row.definition_id;
     const registry = viewer.get("elementRegistry");
     const overlays = viewer.get("overlays");
     for (const [elementId, counts] of Object.entries(deployed.elements || {})) {

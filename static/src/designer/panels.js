@@ -51,7 +51,6 @@ export class HistoryPanels {
       row.dataset.testid = "version-row";
       row.dataset.number = String(version.number);
       const actions = document.createElement("td");
-      actions.className = "text-end";
       if (version.number !== this.page.version) {
         actions.append(button("Restore", () => this.restore(version.number)));
       }
@@ -132,7 +131,10 @@ export class HistoryPanels {
       row.dataset.testid = "deployed-row";
       row.dataset.definitionId = String(item.definition_id);
       const actions = document.createElement("td");
-      actions.className = "text-end";
+      actions.className = "text-end text-nowrap";
+      if (this.page.root.dataset.mayStart === "true") {
+        actions.append(button("Start", () => this.start(item), "btn-outline-success me-1"));
+      }
       actions.append(button("View", () => this.view(item)));
       row.append(
         cell(`${item.key} v${item.version}`, "fw-semibold"),
@@ -145,6 +147,21 @@ export class HistoryPanels {
       this.deployedRows.append(row);
     }
     this.deployedRows.dataset.count = String(rows.length);
+  }
+
+  // Start an instance of a deployed version with no variables, as Camunda Modeler's "Start
+  // instance" does; the counts (and the viewer, when it shows that version) follow.
+  async start(item) {
+    const answer = await call(`/api/v1/process-definitions/${item.definition_id}/start/`, { method: "POST", json: {} });
+    if (!answer.ok) {
+      this.page.say("danger", `No instance was started: ${problemText(answer, "The start was refused")}`);
+      return;
+    }
+    this.page.say("success", `Started an instance of ${item.key} v${item.version} (${answer.data.id}).`);
+    await this.loadDeployed();
+    if (this.page.inspector.showing === item.definition_id) {
+      await this.view(item);
+    }
   }
 
   async view(item) {
