@@ -371,6 +371,13 @@ def test_a_file_that_is_not_bpmn_or_a_bad_name_or_key_is_refused_with_a_clear_me
             f"{path.name} was not imported: it is not a BPMN 2.0 document the platform accepts."
         )
         expect(importing.get_by_test_id("form-problem-detail")).to_contain_text(reason)
+    huge = tmp_path / "huge.bpmn"
+    huge.write_text(f"<definitions><documentation>{'x' * 2_100_000}</documentation></definitions>")
+    importing.get_by_label(re.compile("BPMN 2.0 file")).set_input_files(huge)
+    importing.get_by_role("button", name="Import").click()
+    expect(importing.get_by_test_id("form-problem")).to_have_text(
+        re.compile(r"^huge\.bpmn is 2,100,\d{3} bytes; at most 2,000,000 are accepted\.$")
+    )
     assert api.get("/api/v1/models/").json()["count"] == before
 
     model = model_made(api, "Kept as it was", "kept-as-it-was", (MODELS / "leave_request.bpmn").read_text())
