@@ -13,13 +13,15 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.test_ui import ACME, sign_in
+from tests.engine.bpmn.test_miwg import MIWG as MIWG_DIRECTORY
 from tests.live import LivePlatform
 
 pytestmark = pytest.mark.browser
 
 DESIGNER = ("designer", "designer-demo-pass")
 MODELS = Path(__file__).parent / "designer_models"
-MIWG = sorted((Path(__file__).resolve().parents[3] / "shared" / "bpmn" / "miwg").glob("*.bpmn"))
+# The OMG interchange models, as the repository keeps them beside the parser's tests.
+MIWG = sorted(MIWG_DIRECTORY.glob("*.bpmn"))
 # What bpmn-js rightly warns about, as the files hold it: C.7.0 draws an edge (BPMNEdge) of no
 # element, C.8.1 names a message `triso:unspecified` three times that it does not hold. Every
 # other interchange model imports without a warning.

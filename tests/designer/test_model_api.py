@@ -16,9 +16,11 @@ from apps.engine.models import ProcessDefinition
 from tests.api.helpers import assert_problem
 from tests.conftest import TenantInfo
 from tests.engine.api.test_engine_api import XML, client_as
+from tests.engine.bpmn.test_miwg import MIWG as MIWG_DIRECTORY
 
 MODELS = "/api/v1/models/"
-MIWG = sorted((Path(__file__).resolve().parents[3] / "shared" / "bpmn" / "miwg").glob("*.bpmn"))
+# The OMG interchange models, as the repository keeps them beside the parser's tests.
+MIWG = sorted(MIWG_DIRECTORY.glob("*.bpmn"))
 
 REVIEW = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -169,6 +171,10 @@ def test_a_deployed_version_shows_its_instances_per_version_and_per_element(alph
     other = made(designer, name="Other", key="other")
     missing = designer.get(f"{MODELS}{other['id']}/deployed/{version['definition_id']}/")
     assert_problem(missing, 404, "not_found")  # another model's deployment
+
+
+def test_the_interchange_suite_is_all_there() -> None:
+    assert len(MIWG) == 21
 
 
 @pytest.mark.parametrize("path", MIWG, ids=[path.name for path in MIWG])
