@@ -22,7 +22,7 @@ from typing import Any, cast
 import regex
 
 from apps.engine.bpmn import spec
-from apps.engine.models import ProcessInstance
+from apps.engine.models import ProcessDefinition, ProcessInstance
 from apps.engine.services.compiled import compiled_process
 from apps.tasks import form_definitions
 from apps.tasks.models import Task
@@ -69,12 +69,22 @@ VALIDATION_PATTERNS = {"email": r"[^@\s]+@[^@\s]+\.[^@\s]+", "phone": r"\+?[0-9 
 def fields_of(task: Task, instance: ProcessInstance | None = None) -> list[Field]:
     """The form of ``task``: its ``camunda:formData``, else its form-js form (empty: none).
     ``instance``: the task's instance, when the caller has read it already."""
-    schema = form_js_schema(task, instance)
+    return node_fields((instance or task.instance).definition, task.element_id, task.form_key)
+
+
+def form_js_schema(task: Task, instance: ProcessInstance | None = None) -> dict[str, Any] | None:
+    """The form-js form of ``task`` as its author wrote it, or None (see ``node_form_js_schema``)."""
+    return node_form_js_schema((instance or task.instance).definition, task.element_id, task.form_key)
+
+
+def node_fields(definition: ProcessDefinition, element_id: str, form_key: str) -> list[Field]:
+    """The form of the element ``element_id`` (a user task or a start event) whose form key is
+    ``form_key``: its ``camunda:formData``, else its form-js form (empty: none)."""
+    schema = node_form_js_schema(definition, element_id, form_key)
     if schema is not None:
         components = schema.get("components")
         return list(_form_js_fields(components if isinstance(components, list) else []))
-    process = compiled_process((instance or task.instance).definition)
-    node = process.nodes.get(task.element_id)
+    node = compiled_process(definition).nodes.get(element_id)
     form_fields: tuple[spec.FormField, ...] = node.extensions.form_fields if node is not None else ()
     return [
         Field(
@@ -89,21 +99,20 @@ def fields_of(task: Task, instance: ProcessInstance | None = None) -> list[Field
     ]
 
 
-def form_js_schema(task: Task, instance: ProcessInstance | None = None) -> dict[str, Any] | None:
-    """The form-js form of ``task`` as its author wrote it, or None when the task has none (its
+def node_form_js_schema(definition: ProcessDefinition, element_id: str, form_key: str) -> dict[str, Any] | None:
+    """The form-js form of the element as its author wrote it, or None when it has none (its
     ``camunda:formData``, if any, wins, as in Camunda 7). An unreadable embedded form is an empty
-    one; a deployed form the task names that is not there raises ``FormNotFound``."""
-    reference = form_definitions.reference_of(task.form_key)
-    if reference is None and not task.form_key.startswith(EMBEDDED_FORM):
+    one; a deployed form the element names that is not there raises ``FormNotFound``."""
+    reference = form_definitions.reference_of(form_key)
+    if reference is None and not form_key.startswith(EMBEDDED_FORM):
         return None
-    definition = (instance or task.instance).definition
     process = compiled_process(definition)
-    node = process.nodes.get(task.element_id)
+    node = process.nodes.get(element_id)
     if node is not None and node.extensions.form_fields:
         return None
     if reference is not None:
         return form_definitions.resolve(reference, definition.deployed_at).schema  # type: ignore[no-any-return]
-    text = process.spec.extensions.user_task_forms.get(task.form_key[len(EMBEDDED_FORM) :], "")
+    text = process.spec.extensions.user_task_forms.get(form_key[len(EMBEDDED_FORM) :], "")
     try:
         schema = json.loads(text) if text else {}
     except ValueError:

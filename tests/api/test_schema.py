@@ -82,6 +82,8 @@ OPERATIONS = {
     ("/api/v1/models/{id}/deployed/{definition_id}/", "get"),
     ("/api/v1/models/{id}/save-as-template/", "post"),
     ("/api/v1/simulations/", "post"),
+    ("/api/v1/process-definitions/{id}/start-form/", "get"),
+    ("/api/v1/process-definitions/{id}/submit-form/", "post"),
     ("/api/v1/model-templates/", "get"),
     ("/api/v1/process-instances/", "get"),
     ("/api/v1/process-instances/{id}/", "get"),
