@@ -2,12 +2,14 @@
 
 from django.urls import path
 
-from apps.tasks import views
+from apps.tasks import start_views, views
 
 app_name = "tasks"
 urlpatterns = [
     path("", views.task_list, name="list"),
     path("counts/", views.task_counts, name="counts"),
+    path("start/", start_views.start_list, name="start-list"),
+    path("start/<uuid:definition_id>/", start_views.start_page, name="start"),
     path("bulk/", views.bulk, name="bulk"),
     path("filters/", views.filter_list, name="filters"),
     path("filters/<uuid:filter_id>/delete/", views.filter_delete, name="filter-delete"),

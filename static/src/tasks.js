@@ -1,5 +1,6 @@
 // The task page's script (loaded after app.js, only on task pages): the task's form rendered by
 // form-js and completed over the REST API, and the process diagram with the task highlighted.
+// The start page of a process uses the same form with its start form and submit-form.
 //
 //   <div data-task-form data-form-url="…/form/" data-complete-url="…/complete/"
 //        data-done-url="/tasks/<id>/" data-editable="true"></div>
@@ -52,7 +53,7 @@ function initialData(fields) {
   return data;
 }
 
-async function readProblem(response) {
+async function readJson(response) {
   try {
     return await response.json();
   } catch {
@@ -69,7 +70,7 @@ async function mountTaskForm(element) {
   });
   if (!response.ok) {
     // A form that cannot be read (a deployed form that is missing: 409) leaves nothing to complete.
-    const problem = await readProblem(response);
+    const problem = await readJson(response);
     showSummary(summary, problem.detail || `The form could not be loaded (${response.status}).`, []);
     if (button) {
       button.disabled = true;
@@ -108,7 +109,18 @@ async function mountTaskForm(element) {
       lines.push(`${labels.get(key) || key}: ${list.join(" ")}`);
     }
     form._setState({ errors });
-    showSummary(summary, "The task was not completed: some values do not fit its form.", lines);
+    const title = element.dataset.refusedTitle || "The task was not completed: some values do not fit its form.";
+    showSummary(summary, title, lines);
+  }
+
+  // A start form also sends the business key typed beside it, and its done page names the
+  // instance it started (`?started=<id>`).
+  const keyInput = element.dataset.businessKeyInput ? document.querySelector(element.dataset.businessKeyInput) : null;
+  function businessKey() {
+    return keyInput ? { business_key: keyInput.value.trim() } : {};
+  }
+  function doneUrl(answer) {
+    return keyInput && answer.id ? `${element.dataset.doneUrl}?started=${encodeURIComponent(answer.id)}` : element.dataset.doneUrl;
   }
 
   let sending = false;
@@ -130,13 +142,13 @@ async function mountTaskForm(element) {
         method: "POST",
         credentials: "same-origin",
         headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-        body: JSON.stringify({ variables }),
+        body: JSON.stringify({ variables, ...businessKey() }),
       });
       if (answer.ok) {
-        window.location.assign(element.dataset.doneUrl);
+        window.location.assign(doneUrl(await readJson(answer)));
         return;
       }
-      const problem = await readProblem(answer);
+      const problem = await readJson(answer);
       const byKey = problem.errors?.variables;
       if (answer.status === 400 && byKey && typeof byKey === "object" && !Array.isArray(byKey)) {
         showServerErrors(byKey);

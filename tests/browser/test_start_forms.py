@@ -1,0 +1,48 @@
+"""Starting a process by hand in headless Chromium: the demo worker picks the Approval starter,
+sends its start form empty, reads the server's reason on the field, fills it in and starts it."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from apps.designer import templates
+from tests.browser.test_tasks import DESIGNER, WORKER
+from tests.browser.test_ui import ACME, sign_in
+from tests.live import LivePlatform
+
+pytestmark = pytest.mark.browser
+
+
+def deploy_approval(live_platform: LivePlatform) -> None:
+    xml = templates.xml_of("approval")
+    assert xml is not None
+    with live_platform.client(ACME) as api:
+        token = api.post("/api/v1/auth/token/", json={"username": DESIGNER[0], "password": DESIGNER[1]})
+        headers = {"Authorization": f"Bearer {token.json()['access']}", "Content-Type": "application/xml"}
+        deployed = api.post("/api/v1/deployments/", content=xml, headers=headers)
+    assert deployed.status_code in (200, 201), deployed.text
+
+
+def test_a_worker_starts_a_process_through_its_start_form_after_the_server_refuses_an_empty_one(
+    page: Page, live_platform: LivePlatform
+) -> None:
+    deploy_approval(live_platform)
+    sign_in(page, live_platform, *WORKER)
+    page.locator("#main-nav").get_by_role("link", name="Tasks").click()
+    page.get_by_role("link", name="Start a process").click()
+    page.locator('[data-testid="startable"][data-key="approval"]').click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Start Approval")
+    expect(page.locator("#start-form")).to_have_attribute("data-state", "ready")
+
+    page.get_by_role("button", name="Start the process").click()
+    summary = page.locator("[data-task-form-summary]")
+    expect(summary).to_contain_text("The process was not started: some values do not fit its start form.")
+    expect(summary).to_contain_text("Subject: This field is required.")
+
+    page.get_by_label("Subject").fill("A standing desk")
+    page.get_by_label("Details").fill("For the back")
+    page.get_by_label("Business key").fill("REQ-DESK")
+    page.get_by_role("button", name="Start the process").click()
+
+    expect(page.get_by_test_id("started")).to_contain_text("Started Approval (REQ-DESK).")
