@@ -3,6 +3,8 @@ sends its start form empty, reads the server's reason on the field, fills it in 
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Page, expect
 
@@ -46,3 +48,30 @@ def test_a_worker_starts_a_process_through_its_start_form_after_the_server_refus
     page.get_by_role("button", name="Start the process").click()
 
     expect(page.get_by_test_id("started")).to_contain_text("Started Approval (REQ-DESK).")
+
+
+def test_the_designers_start_of_a_process_with_a_start_form_leads_to_that_form(
+    page: Page, live_platform: LivePlatform
+) -> None:
+    deploy_approval(live_platform)
+    with live_platform.client(ACME) as api:
+        token = api.post("/api/v1/auth/token/", json={"username": DESIGNER[0], "password": DESIGNER[1]})
+        headers = {"Authorization": f"Bearer {token.json()['access']}"}
+        made = api.post("/api/v1/models/", json={"name": "Our approval", "template": "approval"}, headers=headers)
+        assert made.status_code == 201, made.text
+        deployed = api.post(f"/api/v1/models/{made.json()['id']}/deploy/", json={}, headers=headers)
+        assert deployed.status_code in (200, 201), deployed.text
+    sign_in(page, live_platform, *DESIGNER)
+    page.goto(live_platform.url(ACME, f"/designer/{made.json()['id']}/"))
+    expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
+
+    page.get_by_role("tab", name="Deployed").click()
+    page.get_by_test_id("deployed-row").first.get_by_role("button", name="Start").click()
+
+    expect(page.get_by_test_id("designer-message")).to_have_text(re.compile(r"^approval v\d+ starts with a form\.$"))
+    link = page.get_by_role("link", name="Fill in its start form")
+    definition_id = page.get_by_test_id("deployed-row").first.get_attribute("data-definition-id")
+    expect(link).to_have_attribute("href", f"/tasks/start/{definition_id}/")
+    with page.expect_popup() as opened:
+        link.click()
+    expect(opened.value.get_by_role("heading", level=1)).to_have_text("Start Approval")

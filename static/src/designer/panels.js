@@ -152,6 +152,20 @@ export class HistoryPanels {
   // Start an instance of a deployed version with no variables, as Camunda Modeler's "Start
   // instance" does; the counts (and the viewer, when it shows that version) follow.
   async start(item) {
+    // A process with a start form starts by filling it in, on its start page (a new tab, so that
+    // the diagram stays as it is); the others start at once.
+    const form = await call(`/api/v1/process-definitions/${item.definition_id}/start-form/`);
+    if (form.ok && form.data.fields.length) {
+      this.page.say("info", `${item.key} v${item.version} starts with a form.`);
+      const link = document.createElement("a");
+      link.href = `/tasks/start/${item.definition_id}/`;
+      link.target = "_blank";
+      link.rel = "noopener";
+      link.className = "btn btn-sm btn-outline-primary";
+      link.textContent = "Fill in its start form";
+      this.page.alert.append(link);
+      return;
+    }
     const answer = await call(`/api/v1/process-definitions/${item.definition_id}/start/`, { method: "POST", json: {} });
     if (!answer.ok) {
       this.page.say("danger", `No instance was started: ${problemText(answer, "The start was refused")}`);
