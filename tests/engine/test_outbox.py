@@ -264,3 +264,24 @@ def test_the_retention_removes_old_relayed_events_but_keeps_those_a_delivery_sti
         assert list(ours.values_list("id", flat=True)) == [waiting.id]  # its delivery is still pending
         assert OutboxEvent.objects.filter(instance_id=unrelayed.id).count() == 17  # never relayed yet
         assert list(WebhookDelivery.objects.filter(webhook=webhook).values_list("event_id", flat=True)) == [waiting.id]
+
+
+def test_a_catch_up_says_when_it_may_have_missed_events_the_retention_removed(alpha: TenantInfo) -> None:
+    with schema_context(alpha.schema):
+        made = [
+            OutboxEvent.objects.create(
+                instance_id=uuid.uuid4(), revision=1, type="instance.started", occurred_at=clock.now()
+            )
+            for _ in range(3)
+        ]
+        first, second, third = (event.id for event in made)
+        OutboxEvent.objects.filter(id=first).delete()  # as the retention does
+
+        from_start, surely_all = outbox.events_after(alpha.schema, first - 1, limit=10)
+        from_second, all_after_second = outbox.events_after(alpha.schema, first, limit=10)
+        one, more_left = outbox.events_after(alpha.schema, first, limit=1)
+
+    assert [event["id"] for event in from_start] == [second, third] and surely_all is False
+    assert [event["id"] for event in from_second] == [second, third] and all_after_second is True
+    assert [event["id"] for event in one] == [second] and more_left is False
+    assert from_start[0]["tenant"] == "alpha"

@@ -213,3 +213,74 @@ def test_a_worker_posts_signed_events_to_a_webhook_and_the_poll_makes_up_a_lost_
     assert json.loads(body)["type"] == "instance.completed" and json.loads(body)["instance_id"] == str(instance.id)
     expected = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
     assert hmac.compare_digest(headers["x-apg-signature"], expected)
+
+
+def last_event_id(schema: str) -> int:
+    (last,) = in_threads(schema, lambda: OutboxEvent.objects.order_by("-id").values_list("id", flat=True).first())
+    return last or 0
+
+
+async def caught_up(connection: WebsocketCommunicator) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The events a catch-up sends, and its closing ``caught-up`` message."""
+    events = []
+    while True:
+        message = await connection.receive_json_from(timeout=RECEIVE_SECONDS)
+        if message["type"] == "caught-up":
+            return events, message
+        assert message["type"] == "event"
+        events.append(message["event"])
+
+
+@pytest.mark.asyncio
+async def test_a_stream_that_reconnects_after_an_event_id_is_sent_what_it_missed_of_its_tenant_only(
+    platform: Platform, cleanup: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alpha, beta = platform.alpha, platform.beta
+    before = await sync_to_async(last_event_id)(alpha.schema)
+    instance = await sync_to_async(start_committed)(alpha.schema)  # no worker: nothing is relayed live
+    kept = await sync_to_async(in_threads)(
+        alpha.schema,
+        lambda: list(OutboxEvent.objects.filter(id__gt=before).order_by("id").values_list("id", flat=True)),
+    )
+    kept_ids = kept[0]
+
+    # From just before the instance's first event, so that nothing older counts as purged.
+    everything = await connected(alpha, "alice", f"after={kept_ids[0] - 1}")
+    events, end = await caught_up(everything)
+    await everything.disconnect()
+    assert [event["id"] for event in events] == kept_ids
+    assert {event["instance_id"] for event in events} == {str(instance.id)}
+    assert (events[0]["type"], events[-1]["type"]) == ("instance.started", "instance.completed")
+    assert end == {"type": "caught-up", "last": kept_ids[-1], "complete": True}
+
+    middle = kept_ids[len(kept_ids) // 2]
+    rest = await connected(alpha, "alice", f"after={middle}&instance={instance.id}")
+    events, end = await caught_up(rest)
+    await rest.disconnect()
+    assert [event["id"] for event in events] == [event_id for event_id in kept_ids if event_id > middle]
+
+    monkeypatch.setattr("apps.engine.consumers.CATCH_UP_LIMIT", 2)
+    limited = await connected(alpha, "alice", f"after={kept_ids[0] - 1}")
+    events, end = await caught_up(limited)
+    await limited.disconnect()
+    assert [event["id"] for event in events] == kept_ids[:2]
+    assert end == {"type": "caught-up", "last": kept_ids[1], "complete": False}
+
+    stranger = await connected(beta, "bob", f"after={before}")
+    events, end = await caught_up(stranger)
+    await stranger.disconnect()
+    assert str(instance.id) not in {event["instance_id"] for event in events}
+    assert {event["tenant"] for event in events} <= {"beta"}
+
+
+@pytest.mark.asyncio
+async def test_an_after_that_is_not_an_event_id_is_refused(alpha: TenantInfo) -> None:
+    token = await sync_to_async(access_token)(alpha, "alice")
+    for after in ("-1", "abc", "1" * 20):
+        bad = stream(alpha, token, f"after={after}")
+        ok, _ = await bad.connect(timeout=RECEIVE_SECONDS)
+        assert ok
+        assert await bad.receive_output(timeout=RECEIVE_SECONDS) == {
+            "type": "websocket.close",
+            "code": CLOSE_BAD_REQUEST,
+        }

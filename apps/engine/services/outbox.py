@@ -456,6 +456,21 @@ def envelope(schema: str, event: OutboxEvent) -> dict[str, Any]:
     }
 
 
+def events_after(
+    schema: str, after: int, instance_id: uuid.UUID | None = None, *, limit: int
+) -> tuple[list[dict[str, Any]], bool]:
+    """The events kept after id ``after`` (of one instance, if given), oldest first, at most
+    ``limit``, for a stream that reconnects; and whether they are surely all: not when more are
+    left, or when the retention may have removed some since ``after``."""
+    events = OutboxEvent.objects.filter(id__gt=after).order_by("id")
+    if instance_id is not None:
+        events = events.filter(instance_id=instance_id)
+    found = list(events[: limit + 1])
+    oldest = OutboxEvent.objects.order_by("id").values_list("id", flat=True).first()
+    purged = oldest is not None and after < oldest - 1
+    return [envelope(schema, event) for event in found[:limit]], len(found) <= limit and not purged
+
+
 def group_name(schema: str, instance_id: uuid.UUID | str | None = None) -> str:
     """The channel-layer group of a tenant's events, or of one instance's: ``engine.<schema>``,
     ``engine.<schema>.<instance hex>``; a schema name too long for a group is hashed."""
