@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
@@ -336,3 +337,89 @@ def test_the_histogram_counts_every_instance() -> None:
     assert sum(bin_["count"] for bin_ in cycle["histogram"]) == 1_000
     assert cycle["histogram"][-1]["to"] == cycle["max"]
     assert cycle["p50"] <= cycle["p90"] <= cycle["p95"] <= cycle["max"]
+
+
+def timer(duration: str) -> str:
+    return f"<bpmn:timerEventDefinition><bpmn:timeDuration>{duration}</bpmn:timeDuration></bpmn:timerEventDefinition>"
+
+
+def test_a_timer_catch_event_waits_its_written_duration_unless_told_otherwise() -> None:
+    body = (
+        f'<bpmn:startEvent id="Start"/><bpmn:intermediateCatchEvent id="Wait">{timer("P1DT2H")}'
+        '</bpmn:intermediateCatchEvent><bpmn:intermediateCatchEvent id="Computed">'
+        f"{timer('${delay}')}</bpmn:intermediateCatchEvent>"
+        '<bpmn:endEvent id="End"/>' + chain("Start", "Wait", "Computed", "End")
+    )
+
+    as_written = simulate(model(body), {"instances": 2}, seed=1)
+    told = simulate(model(body), {"instances": 2, "activities": {"Computed": {"duration": 5}}}, seed=1)
+
+    # A day and two hours is 1,560 minutes; a duration computed from variables is known only at run time: 0.
+    assert as_written["cycle_time"]["max"] == 1560.0
+    assert told["cycle_time"]["max"] == 1565.0
+
+
+def boundary_timer_model(interrupting: bool) -> bytes:
+    cancel = "" if interrupting else ' cancelActivity="false"'
+    body = (
+        '<bpmn:startEvent id="Start"/><bpmn:userTask id="Work"/><bpmn:endEvent id="End"/>'
+        f'<bpmn:boundaryEvent id="Late" attachedToRef="Work"{cancel}>{timer("PT10M")}</bpmn:boundaryEvent>'
+        '<bpmn:userTask id="Chase"/><bpmn:endEvent id="Chased"/>'
+        + chain("Start", "Work", "End")
+        + chain("Late", "Chase", "Chased")
+    )
+    return model(body, lanes={"Clerks": ["Work"], "Managers": ["Chase"]})
+
+
+@pytest.mark.parametrize(("work", "cycle", "chased"), [(15, 15.0, 1), (5, 5.0, 0)])
+def test_an_interrupting_boundary_timer_cuts_work_that_lasts_longer_than_it_waits(
+    work: int, cycle: float, chased: int
+) -> None:
+    parameters = {
+        "instances": 1,
+        "activities": {"Work": {"duration": work}, "Chase": {"duration": 5}},
+    }
+
+    result = simulate(boundary_timer_model(interrupting=True), parameters, seed=1)
+
+    # Longer work is cut at 10 minutes and chased for 5; shorter work ends by itself.
+    assert result["cycle_time"]["max"] == cycle
+    assert result["element_counts"]["Chased"] == chased
+    assert result["element_counts"]["End"] == 1 - chased
+    clerks = next(row for row in result["resources"] if row["id"] == "Clerks")
+    assert clerks["busy_minutes"] == min(work, 10)
+
+
+def test_a_non_interrupting_boundary_timer_adds_a_path_while_the_work_goes_on() -> None:
+    parameters = {"instances": 1, "activities": {"Work": {"duration": 30}, "Chase": {"duration": 5}}}
+
+    result = simulate(boundary_timer_model(interrupting=False), parameters, seed=1)
+
+    # The chase runs from minute 10 to 15; the work ends at 30, and with it the instance.
+    assert result["cycle_time"]["max"] == 30.0
+    assert (result["element_counts"]["End"], result["element_counts"]["Chased"]) == (1, 1)
+    clerks = next(row for row in result["resources"] if row["id"] == "Clerks")
+    assert clerks["busy_minutes"] == 30.0
+
+
+def test_a_boundary_timer_fires_as_often_as_the_work_outlasts_it() -> None:
+    parameters = {
+        "instances": 20_000,
+        "arrival": {"interval_minutes": 60},
+        "activities": {"Work": {"duration": {"type": "exponential", "mean": 10}}},
+        "resources": {"Clerks": 5},
+    }
+
+    counts = simulate(boundary_timer_model(interrupting=True), parameters, seed=3)["element_counts"]
+
+    # Exponential work of mean 10 outlasts 10 minutes with probability e^-1.
+    assert counts["Late"] / 20_000 == pytest.approx(math.exp(-1), abs=0.01)
+    assert counts["Late"] + counts["End"] == 20_000
+
+
+def test_a_boundary_timer_given_a_probability_fires_by_it_instead() -> None:
+    parameters = {"instances": 10_000, "activities": {"Work": {"duration": 30}}, "probabilities": {"Late": 0.25}}
+
+    counts = simulate(boundary_timer_model(interrupting=True), parameters, seed=2)["element_counts"]
+
+    assert counts["Late"] / 10_000 == pytest.approx(0.25, abs=0.015)

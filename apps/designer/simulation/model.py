@@ -18,6 +18,7 @@ from typing import Any
 from apps.designer.simulation.distributions import Distribution, Sampler, fixed, parse_distribution, read_number
 from apps.designer.simulation.problems import SimulationProblem
 from apps.designer.simulation.settings import RunSettings
+from apps.designer.simulation.timers import timer_minutes
 from apps.engine.bpmn.spec import (
     Activity,
     BoundaryEvent,
@@ -105,6 +106,9 @@ class SimNode:
     link_target: int = -1
     interrupting: tuple[tuple[float, int], ...] = ()  # (cumulative probability, boundary event index)
     non_interrupting: tuple[tuple[float, int], ...] = ()  # (probability, boundary event index)
+    # Boundary timers given no probability fire when the work lasts longer than they wait:
+    # (minutes, boundary event index, interrupting), soonest first.
+    timers: tuple[tuple[float, int, bool], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,6 +247,8 @@ class _Builder:
             return fixed(HUMAN_MINUTES), resource
         if isinstance(node, SubProcess | CallActivity):
             return fixed(CONTAINER_MINUTES), None
+        if isinstance(node, IntermediateCatchEvent):
+            return fixed(timer_minutes(_event_definitions(node)) or 0), None
         return fixed(0), None
 
     def _resource_setting(self, node: FlowNode, value: object, path: str) -> str | None:
@@ -379,11 +385,17 @@ class _Builder:
         sim.weights = tuple(weights)
 
     def _boundaries(self, sim: SimNode, node: Activity, probabilities: dict[str, Any], used: set[str]) -> None:
-        """Boundary events happen by their probability (0 unless given), when the activity's work ends."""
-        interrupting, non_interrupting, cumulative = [], [], 0.0
+        """Boundary events happen by their probability (0 unless given), when the activity's work
+        ends; a boundary timer of a literal duration given no probability fires by its time."""
+        interrupting, non_interrupting, timers, cumulative = [], [], [], 0.0
         for event_id in node.boundary_event_ids:
             event = self.process.nodes.get(event_id)
-            if not isinstance(event, BoundaryEvent) or event_id not in probabilities:
+            if not isinstance(event, BoundaryEvent):
+                continue
+            if event_id not in probabilities:
+                minutes = timer_minutes(_event_definitions(event))
+                if minutes is not None:
+                    timers.append((minutes, self.index[event_id], event.cancel_activity))
                 continue
             used.add(event_id)
             number = self._probability(probabilities[event_id], event_id)
@@ -401,6 +413,7 @@ class _Builder:
             )
             self.refuse("probabilities-above-one", message, node.id, "probabilities")
         sim.interrupting, sim.non_interrupting = tuple(interrupting), tuple(non_interrupting)
+        sim.timers = tuple(sorted(timers))
 
     def _links(self) -> None:
         catches: dict[str, int] = {}

@@ -21,6 +21,8 @@ from apps.designer.simulation.settings import MAX_TOTAL_STEPS
 ENTER = -1  # a token arrives at a node not by a flow of a join (a start, a link, a boundary event)
 ROUTE = -2  # a token has done what the node asks and leaves by its outgoing flows
 NEXT_ARRIVAL = -1  # the node index of an arrival event
+SPAWN = -2  # the node index of a non-interrupting boundary timer firing (its event in ``boundary``)
+NO_BOUNDARY = -1
 # Inclusive flows are drawn again when none came out, up to this many times; then the likeliest.
 INCLUSIVE_REDRAWS = 1_000
 
@@ -79,7 +81,8 @@ class Simulator:
         self.rng = random.Random(seed)  # noqa: S311 - a simulation draws durations, not secrets
         self.pools = [Pool(pool.capacity, pool.capacity) for pool in model.resources]
         self.figures = [NodeFigures() for _ in model.nodes]
-        self.heap: list[tuple[float, int, Instance | None, int]] = []
+        # (time, sequence, instance, node index, boundary event index or NO_BOUNDARY)
+        self.heap: list[tuple[float, int, Instance | None, int, int]] = []
         self.sequence = 0
         self.cycle_times: list[float] = []
         self.total_steps = 0
@@ -95,7 +98,7 @@ class Simulator:
         started = 0
         self.schedule(0.0, None, NEXT_ARRIVAL)
         while heap:
-            now, _, instance, node_index = pop(heap)
+            now, _, instance, node_index, boundary = pop(heap)
             self.now = now
             if instance is None:
                 started += 1
@@ -104,14 +107,16 @@ class Simulator:
                     gap = rng.expovariate(rate) if arrival.poisson else arrival.interval_minutes
                     self.schedule(now + gap, None, NEXT_ARRIVAL)
                 self.move(instance, self.model.start, ENTER, now)
+            elif node_index == SPAWN:
+                self.spawn(instance, boundary, now)
             else:
-                self.finish_work(instance, self.nodes[node_index], now)
+                self.finish_work(instance, self.nodes[node_index], now, boundary)
         self.check_all_ended(started)
         return RawResult(self.cycle_times, started, self.now, self.pools, self.figures)
 
-    def schedule(self, time: float, instance: Instance | None, node_index: int) -> None:
+    def schedule(self, time: float, instance: Instance | None, node_index: int, boundary: int = NO_BOUNDARY) -> None:
         self.sequence += 1
-        heapq.heappush(self.heap, (time, self.sequence, instance, node_index))
+        heapq.heappush(self.heap, (time, self.sequence, instance, node_index, boundary))
 
     # Tokens ------------------------------------------------------------------------------------------
 
@@ -269,20 +274,47 @@ class Simulator:
 
     def start_work(self, instance: Instance, node: SimNode, now: float, waited: float) -> None:
         duration = node.sampler(self.rng)
+        cut = NO_BOUNDARY
+        if node.timers:
+            duration, cut = self.start_timers(instance, node, now, duration)
         figures = self.figures[node.index]
         figures.count += 1
         figures.waiting += waited
         figures.processing += duration
         if node.resource >= 0:
             self.pools[node.resource].busy_minutes += duration
-        self.schedule(now + duration, instance, node.index)
+        self.schedule(now + duration, instance, node.index, cut)
 
-    def finish_work(self, instance: Instance, node: SimNode, now: float) -> None:
+    def start_timers(self, instance: Instance, node: SimNode, now: float, duration: float) -> tuple[float, int]:
+        """The work's length once its boundary timers are counted (the first interrupting one due
+        before the work ends cuts it), and that timer's event; a non-interrupting one due before
+        then fires at its time."""
+        cut = NO_BOUNDARY
+        for minutes, event_index, interrupting in node.timers:
+            if interrupting and minutes < duration:
+                duration, cut = minutes, event_index
+                break
+        for minutes, event_index, interrupting in node.timers:
+            if not interrupting and minutes < duration:
+                self.schedule(now + minutes, instance, SPAWN, event_index)
+        return duration, cut
+
+    def spawn(self, instance: Instance, event_index: int, now: float) -> None:
+        """A non-interrupting boundary timer fired while its activity works: a token more."""
+        if instance.ended:
+            return
+        instance.live += 1
+        self.move(instance, event_index, ENTER, now)
+
+    def finish_work(self, instance: Instance, node: SimNode, now: float, cut: int = NO_BOUNDARY) -> None:
         if node.resource >= 0:
             self.release(self.pools[node.resource], now)
         if instance.ended:
             return  # a terminate end event ended the instance; the work begun was finished
         self.rest(instance, node.index, -1)
+        if cut != NO_BOUNDARY:  # an interrupting boundary timer ended the work: the token leaves by it
+            self.move(instance, cut, ENTER, now)
+            return
         stack: list[tuple[int, int]] = []
         rng = self.rng
         for probability, event_index in node.non_interrupting:
