@@ -5,31 +5,14 @@ form (form-js), which the page submits to ``…/submit-form/`` for the server to
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.engine.models import ProcessDefinition, ProcessInstance
 from apps.tasks import start_forms
-from apps.tenancy.roles import Action, may
-
-
-def starts_processes(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed-in users whose roles may start processes (as the API's start)."""
-
-    @wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not may(request.user, Action.START_PROCESSES):
-            raise PermissionDenied("Your role does not allow starting processes.")
-        return view(request, *args, **kwargs)
-
-    return login_required(checked)
+from apps.tasks.views.access import starts_processes
 
 
 @starts_processes
