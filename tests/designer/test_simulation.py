@@ -423,3 +423,29 @@ def test_a_boundary_timer_given_a_probability_fires_by_it_instead() -> None:
     counts = simulate(boundary_timer_model(interrupting=True), parameters, seed=2)["element_counts"]
 
     assert counts["Late"] / 10_000 == pytest.approx(0.25, abs=0.015)
+
+
+def test_a_boundary_timer_counts_from_when_the_token_arrives_so_it_can_take_work_still_waiting_for_a_person() -> None:
+    body = (
+        '<bpmn:startEvent id="Start"/><bpmn:userTask id="Prepare"/><bpmn:userTask id="Work"/><bpmn:endEvent id="End"/>'
+        f'<bpmn:boundaryEvent id="Late" attachedToRef="Work">{timer("PT10M")}</bpmn:boundaryEvent>'
+        '<bpmn:userTask id="Chase"/><bpmn:endEvent id="Chased"/>'
+        + chain("Start", "Prepare", "Work", "End")
+        + chain("Late", "Chase", "Chased")
+    )
+    parameters = {
+        "instances": 2,
+        "arrival": {"interval_minutes": 1},
+        "activities": {"Prepare": {"duration": 30}, "Work": {"duration": 5}, "Chase": {"duration": 5}},
+    }
+
+    result = simulate(model(body, lanes={"Clerks": ["Prepare", "Work"], "Managers": ["Chase"]}), parameters, seed=1)
+
+    # The first instance's Work waits from 30 for the clerk, busy with the second's Prepare until
+    # 60: its timer takes it at 40, still unstarted, and it is chased until 45. The second works at 60-65.
+    assert (result["cycle_time"]["min"], result["cycle_time"]["max"]) == (45.0, 64.0)
+    assert (result["element_counts"]["Chased"], result["element_counts"]["End"]) == (1, 1)
+    work = next(row for row in result["activities"] if row["id"] == "Work")
+    assert (work["count"], work["total_waiting"], work["total_processing"]) == (1, 10.0, 5.0)
+    clerks = next(row for row in result["resources"] if row["id"] == "Clerks")
+    assert clerks["busy_minutes"] == 65.0

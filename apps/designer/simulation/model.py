@@ -106,8 +106,8 @@ class SimNode:
     link_target: int = -1
     interrupting: tuple[tuple[float, int], ...] = ()  # (cumulative probability, boundary event index)
     non_interrupting: tuple[tuple[float, int], ...] = ()  # (probability, boundary event index)
-    # Boundary timers given no probability fire when the work lasts longer than they wait:
-    # (minutes, boundary event index, interrupting), soonest first.
+    # Boundary timers given no probability, counted from the token's arrival (waiting for a
+    # person included): (minutes, boundary event index, interrupting), soonest first.
     timers: tuple[tuple[float, int, bool], ...] = ()
 
 

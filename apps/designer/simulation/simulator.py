@@ -3,7 +3,8 @@
 Time is in minutes from the first arrival (at 0). Instances arrive, their tokens move through
 the model's table (``model.py``) at once except where they take time: an activity queues
 first-in first-out for a person of its resource when all are busy, then works for a sampled
-duration; a catch event waits for its duration. Nothing outside this module is touched: no
+duration; a catch event waits for its duration; a boundary timer, started when the token
+arrives, may take the work away or add a token. Nothing outside this module is touched: no
 database, no engine runtime, no clock. Equal inputs give equal figures, draw for draw.
 """
 
@@ -20,9 +21,10 @@ from apps.designer.simulation.settings import MAX_TOTAL_STEPS
 
 ENTER = -1  # a token arrives at a node not by a flow of a join (a start, a link, a boundary event)
 ROUTE = -2  # a token has done what the node asks and leaves by its outgoing flows
-NEXT_ARRIVAL = -1  # the node index of an arrival event
-SPAWN = -2  # the node index of a non-interrupting boundary timer firing (its event in ``boundary``)
-NO_BOUNDARY = -1
+# What a heap entry is: an instance arrives, a work ends, or a boundary timer of a work fires.
+ARRIVAL, FINISH, TIMER = 0, 1, 2
+# The states of a work: waiting for a person, working, or over (finished, or ended by a timer).
+QUEUED, WORKING, DONE = 0, 1, 2
 # Inclusive flows are drawn again when none came out, up to this many times; then the likeliest.
 INCLUSIVE_REDRAWS = 1_000
 
@@ -49,12 +51,25 @@ class Instance:
         self.inclusive_waits: set[int] = set()
 
 
+class Work:
+    """One token's stay at an activity or catch event: queued from ``since``, worked until ``ends``."""
+
+    __slots__ = ("ends", "instance", "node", "since", "state")
+
+    def __init__(self, instance: Instance, node: SimNode, since: float) -> None:
+        self.instance = instance
+        self.node = node
+        self.since = since
+        self.ends = since
+        self.state = QUEUED
+
+
 @dataclass(slots=True)
 class Pool:
     capacity: int
     free: int
     busy_minutes: float = 0.0
-    queue: deque[tuple[Instance, int, float]] = field(default_factory=deque)
+    queue: deque[Work] = field(default_factory=deque)
 
 
 @dataclass(slots=True)
@@ -81,8 +96,8 @@ class Simulator:
         self.rng = random.Random(seed)  # noqa: S311 - a simulation draws durations, not secrets
         self.pools = [Pool(pool.capacity, pool.capacity) for pool in model.resources]
         self.figures = [NodeFigures() for _ in model.nodes]
-        # (time, sequence, instance, node index, boundary event index or NO_BOUNDARY)
-        self.heap: list[tuple[float, int, Instance | None, int, int]] = []
+        # (time, sequence, what, the work it is about (None: an arrival), a timer's position)
+        self.heap: list[tuple[float, int, int, Work | None, int]] = []
         self.sequence = 0
         self.cycle_times: list[float] = []
         self.total_steps = 0
@@ -96,27 +111,27 @@ class Simulator:
         rate = 1.0 / arrival.interval_minutes
         rng, heap, pop = self.rng, self.heap, heapq.heappop
         started = 0
-        self.schedule(0.0, None, NEXT_ARRIVAL)
+        self.schedule(0.0, ARRIVAL)
         while heap:
-            now, _, instance, node_index, boundary = pop(heap)
+            now, _, what, work, position = pop(heap)
             self.now = now
-            if instance is None:
+            if work is None:
                 started += 1
                 instance = self.open_instances[started] = Instance(started, now)
                 if started < settings.instances:
                     gap = rng.expovariate(rate) if arrival.poisson else arrival.interval_minutes
-                    self.schedule(now + gap, None, NEXT_ARRIVAL)
+                    self.schedule(now + gap, ARRIVAL)
                 self.move(instance, self.model.start, ENTER, now)
-            elif node_index == SPAWN:
-                self.spawn(instance, boundary, now)
+            elif what == FINISH:
+                self.finish_work(work, now)
             else:
-                self.finish_work(instance, self.nodes[node_index], now, boundary)
+                self.fire_timer(work, position, now)
         self.check_all_ended(started)
         return RawResult(self.cycle_times, started, self.now, self.pools, self.figures)
 
-    def schedule(self, time: float, instance: Instance | None, node_index: int, boundary: int = NO_BOUNDARY) -> None:
+    def schedule(self, time: float, what: int, work: Work | None = None, position: int = 0) -> None:
         self.sequence += 1
-        heapq.heappush(self.heap, (time, self.sequence, instance, node_index, boundary))
+        heapq.heappush(self.heap, (time, self.sequence, what, work, position))
 
     # Tokens ------------------------------------------------------------------------------------------
 
@@ -261,60 +276,44 @@ class Simulator:
     # Work --------------------------------------------------------------------------------------------
 
     def begin_work(self, instance: Instance, node: SimNode, now: float) -> None:
+        """A token reached an activity (or a catch event): its boundary timers start now, and its
+        work starts once a person of its resource is free."""
         self.rest(instance, node.index, 1)
+        work = Work(instance, node, now)
+        for position, (minutes, _, _) in enumerate(node.timers):
+            self.schedule(now + minutes, TIMER, work, position)
         if node.resource < 0:
-            self.start_work(instance, node, now, 0.0)
+            self.start_work(work, now, 0.0)
             return
         pool = self.pools[node.resource]
         if pool.free:
             pool.free -= 1
-            self.start_work(instance, node, now, 0.0)
+            self.start_work(work, now, 0.0)
         else:
-            pool.queue.append((instance, node.index, now))
+            pool.queue.append(work)
 
-    def start_work(self, instance: Instance, node: SimNode, now: float, waited: float) -> None:
+    def start_work(self, work: Work, now: float, waited: float) -> None:
+        node = work.node
         duration = node.sampler(self.rng)
-        cut = NO_BOUNDARY
-        if node.timers:
-            duration, cut = self.start_timers(instance, node, now, duration)
+        work.state, work.ends = WORKING, now + duration
         figures = self.figures[node.index]
         figures.count += 1
         figures.waiting += waited
         figures.processing += duration
         if node.resource >= 0:
             self.pools[node.resource].busy_minutes += duration
-        self.schedule(now + duration, instance, node.index, cut)
+        self.schedule(work.ends, FINISH, work)
 
-    def start_timers(self, instance: Instance, node: SimNode, now: float, duration: float) -> tuple[float, int]:
-        """The work's length once its boundary timers are counted (the first interrupting one due
-        before the work ends cuts it), and that timer's event; a non-interrupting one due before
-        then fires at its time."""
-        cut = NO_BOUNDARY
-        for minutes, event_index, interrupting in node.timers:
-            if interrupting and minutes < duration:
-                duration, cut = minutes, event_index
-                break
-        for minutes, event_index, interrupting in node.timers:
-            if not interrupting and minutes < duration:
-                self.schedule(now + minutes, instance, SPAWN, event_index)
-        return duration, cut
-
-    def spawn(self, instance: Instance, event_index: int, now: float) -> None:
-        """A non-interrupting boundary timer fired while its activity works: a token more."""
-        if instance.ended:
-            return
-        instance.live += 1
-        self.move(instance, event_index, ENTER, now)
-
-    def finish_work(self, instance: Instance, node: SimNode, now: float, cut: int = NO_BOUNDARY) -> None:
+    def finish_work(self, work: Work, now: float) -> None:
+        if work.state != WORKING:
+            return  # an interrupting boundary timer ended it before
+        work.state = DONE
+        instance, node = work.instance, work.node
         if node.resource >= 0:
             self.release(self.pools[node.resource], now)
         if instance.ended:
             return  # a terminate end event ended the instance; the work begun was finished
         self.rest(instance, node.index, -1)
-        if cut != NO_BOUNDARY:  # an interrupting boundary timer ended the work: the token leaves by it
-            self.move(instance, cut, ENTER, now)
-            return
         stack: list[tuple[int, int]] = []
         rng = self.rng
         for probability, event_index in node.non_interrupting:
@@ -334,13 +333,38 @@ class Simulator:
         for index, via in reversed(stack):
             self.move(instance, index, via, now)
 
+    def fire_timer(self, work: Work, position: int, now: float) -> None:
+        """A boundary timer of an activity still waiting for a person or working: a
+        non-interrupting one adds a token; an interrupting one ends the work (the person is free
+        from now on) and the token leaves by the timer."""
+        instance = work.instance
+        if work.state == DONE or instance.ended:
+            return
+        _, event_index, interrupting = work.node.timers[position]
+        if not interrupting:
+            instance.live += 1
+            self.move(instance, event_index, ENTER, now)
+            return
+        node, figures = work.node, self.figures[work.node.index]
+        if work.state == WORKING:
+            unworked = work.ends - now
+            figures.processing -= unworked
+            if node.resource >= 0:
+                self.pools[node.resource].busy_minutes -= unworked
+                self.release(self.pools[node.resource], now)
+        else:
+            figures.waiting += now - work.since  # it waited for a person until the timer took it away
+        work.state = DONE
+        self.rest(instance, node.index, -1)
+        self.move(instance, event_index, ENTER, now)
+
     def release(self, pool: Pool, now: float) -> None:
-        """Give the freed person to the first queued work of a running instance, or free them."""
+        """Give the freed person to the first work still waiting, or free them."""
         queue = pool.queue
         while queue:
-            instance, node_index, since = queue.popleft()
-            if not instance.ended:
-                self.start_work(instance, self.nodes[node_index], now, now - since)
+            work = queue.popleft()
+            if work.state == QUEUED and not work.instance.ended:
+                self.start_work(work, now, now - work.since)
                 return
         pool.free += 1
 
