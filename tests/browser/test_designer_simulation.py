@@ -29,16 +29,21 @@ def test_a_designer_simulates_the_diagram_sees_the_bottleneck_as_heat_and_a_refu
     panel = page.get_by_test_id("simulation")
 
     panel.get_by_role("button", name="Fill from the diagram").click()
-    filled = json.loads(panel.get_by_label("Durations, people and shares (JSON)").input_value())
-    assert filled == {
+    expect(panel.get_by_label("Distribution of Review the request")).to_have_value("exponential")
+    expect(panel.get_by_label("Numbers of Review the request")).to_have_value("10")
+    expect(panel.get_by_label("People of managers")).to_have_value("1")
+    panel.locator("[data-simulation-json] summary").click()
+    as_json = panel.get_by_label("Durations, people and shares (JSON)")
+    assert json.loads(as_json.input_value()) == {
         "activities": {"review": {"duration": {"type": "exponential", "mean": 10}}},
         "resources": {"managers": 1},
         "probabilities": {},
     }
 
     # One manager taking 30 minutes a request, six requests an hour: the review is the bottleneck.
-    parameters = {"activities": {"review": {"duration": 30}}, "resources": {"managers": 1}}
-    panel.get_by_label("Durations, people and shares (JSON)").fill(json.dumps(parameters))
+    panel.get_by_label("Distribution of Review the request").select_option("fixed")
+    panel.get_by_label("Numbers of Review the request").fill("30")
+    assert json.loads(as_json.input_value())["activities"] == {"review": {"duration": 30}}
     panel.get_by_label("Instances").fill("40")
     panel.get_by_label("Arrivals per hour").fill("6")
     panel.get_by_role("button", name="Simulate", exact=True).click()
@@ -55,14 +60,19 @@ def test_a_designer_simulates_the_diagram_sees_the_bottleneck_as_heat_and_a_refu
     expect(heat).to_have_attribute("data-heat", "1")
     expect(page.locator("#designer")).to_have_attribute("data-dirty", "false")
 
-    parameters["activities"] = {"review": {"duration": -5}}
-    panel.get_by_label("Durations, people and shares (JSON)").fill(json.dumps(parameters))
+    panel.get_by_label("Numbers of Review the request").fill("-5")
     panel.get_by_role("button", name="Simulate", exact=True).click()
 
     expect(panel.get_by_test_id("simulation-message")).to_contain_text("The simulation did not run: 1 problem")
     expect(page.locator('[data-testid="problem"][data-source="simulation"][data-element-id="review"]')).to_have_count(1)
     expect(heat).to_have_count(0)
 
-    panel.get_by_label("Durations, people and shares (JSON)").fill("{not json")
+    # The JSON edits the same parameters: a change there shows in the tables.
+    as_json.fill(json.dumps({"activities": {"review": {"duration": {"type": "uniform", "min": 5, "max": 9}}}}))
+    as_json.blur()
+    expect(panel.get_by_label("Distribution of Review the request")).to_have_value("uniform")
+    expect(panel.get_by_label("Numbers of Review the request")).to_have_value("5, 9")
+
+    as_json.fill("{not json")
     panel.get_by_role("button", name="Simulate", exact=True).click()
     expect(panel.get_by_test_id("simulation-message")).to_contain_text("The parameters are not JSON")

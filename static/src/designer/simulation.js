@@ -2,6 +2,7 @@
 // nothing stored or started), then show the figures as a table and as a heat overlay on the
 // activities. The parameters start from the diagram: every task, lane and choice is listed.
 import { call, problemsOf, problemText } from "./api.js";
+import { ParameterTables } from "./simulation-tables.js";
 
 const SIMULATIONS_URL = "/api/v1/simulations/";
 const HUMAN_TASKS = ["bpmn:UserTask", "bpmn:ManualTask", "bpmn:Task"];
@@ -92,10 +93,32 @@ export class SimulationPanel {
     });
     root.querySelector('[data-action="simulation-fill"]').addEventListener("click", () => this.fill());
     root.querySelector('[data-action="simulation-clear"]').addEventListener("click", () => this.clearHeat());
+    // The tables and the JSON edit the same parameters: each shows what the other changed.
+    this.tables = new ParameterTables(root.querySelector("[data-simulation-tables]"), page.modeler, (parameters) =>
+      this.writeJson(parameters),
+    );
+    this.parameters.addEventListener("change", () => this.readJson());
   }
 
   fill() {
-    this.parameters.value = JSON.stringify(parametersFromDiagram(this.page.modeler), null, 2);
+    const parameters = parametersFromDiagram(this.page.modeler);
+    this.writeJson(parameters);
+    this.tables.show(parameters);
+  }
+
+  writeJson(parameters) {
+    this.parameters.value = JSON.stringify(parameters, null, 2);
+  }
+
+  readJson() {
+    try {
+      const parameters = JSON.parse(this.parameters.value || "{}");
+      if (parameters && typeof parameters === "object" && !Array.isArray(parameters)) {
+        this.tables.show(parameters);
+      }
+    } catch {
+      // run() says what is wrong with it
+    }
   }
 
   say(text, tone) {
