@@ -162,43 +162,40 @@ export class ParameterTables {
   }
 
   people() {
-    const column = element("div", "col-xl-3 col-md-6");
-    const made = table(["People", "How many"]);
-    made.dataset.testid = "simulation-people-table";
     const resources = (this.parameters.resources = this.parameters.resources || {});
-    for (const [id, count] of Object.entries(resources)) {
-      const name = this.nameOf(id);
-      const input = numberInput(count, `People of ${name}`, { step: "1", min: "1" });
-      input.addEventListener("input", () => {
-        resources[id] = input.value === "" ? 1 : Number(input.value);
-        this.changed();
-      });
-      const line = element("tr");
-      const cell = element("td");
-      cell.append(input);
-      line.append(element("td", "", name), cell);
-      made.tBodies[0].append(line);
-    }
-    column.append(made);
-    return column;
+    return this.numberColumn(["People", "How many"], "simulation-people-table", resources, {
+      label: (id) => `People of ${this.nameOf(id)}`,
+      name: (id) => this.nameOf(id),
+      options: { step: "1", min: "1" },
+      empty: 1,
+    });
   }
 
   shares() {
-    const column = element("div", "col-xl-3 col-md-6");
-    const made = table(["Flow", "Share"]);
-    made.dataset.testid = "simulation-shares-table";
     const probabilities = (this.parameters.probabilities = this.parameters.probabilities || {});
-    for (const [id, share] of Object.entries(probabilities)) {
-      const name = this.flowName(id);
-      const input = numberInput(share, `Share of ${name}`, { step: "0.01", max: "1" });
+    return this.numberColumn(["Flow", "Share"], "simulation-shares-table", probabilities, {
+      label: (id) => `Share of ${this.flowName(id)}`,
+      name: (id) => this.flowName(id),
+      options: { step: "0.01", max: "1" },
+      empty: 0,
+    });
+  }
+
+  // A table of one number per id (`values`), each edit written back into `values`.
+  numberColumn(headings, testid, values, { label, name, options, empty }) {
+    const column = element("div", "col-xl-3 col-md-6");
+    const made = table(headings);
+    made.dataset.testid = testid;
+    for (const [id, value] of Object.entries(values)) {
+      const input = numberInput(value, label(id), options);
       input.addEventListener("input", () => {
-        probabilities[id] = input.value === "" ? 0 : Number(input.value);
+        values[id] = input.value === "" ? empty : Number(input.value);
         this.changed();
       });
       const line = element("tr");
       const cell = element("td");
       cell.append(input);
-      line.append(element("td", "", name), cell);
+      line.append(element("td", "", name(id)), cell);
       made.tBodies[0].append(line);
     }
     column.append(made);
