@@ -69,24 +69,27 @@ VALIDATION_PATTERNS = {"email": r"[^@\s]+@[^@\s]+\.[^@\s]+", "phone": r"\+?[0-9 
 def fields_of(task: Task, instance: ProcessInstance | None = None) -> list[Field]:
     """The form of ``task``: its ``camunda:formData``, else its form-js form (empty: none).
     ``instance``: the task's instance, when the caller has read it already."""
-    return node_fields((instance or task.instance).definition, task.element_id, task.form_key)
+    return form_of(task, instance)[0]
 
 
-def form_js_schema(task: Task, instance: ProcessInstance | None = None) -> dict[str, Any] | None:
-    """The form-js form of ``task`` as its author wrote it, or None (see ``node_form_js_schema``)."""
-    return node_form_js_schema((instance or task.instance).definition, task.element_id, task.form_key)
+def form_of(task: Task, instance: ProcessInstance | None = None) -> tuple[list[Field], dict[str, Any] | None]:
+    """The fields of ``task``'s form and its form-js form as written (see ``node_form``)."""
+    return node_form((instance or task.instance).definition, task.element_id, task.form_key)
 
 
-def node_fields(definition: ProcessDefinition, element_id: str, form_key: str) -> list[Field]:
+def node_form(
+    definition: ProcessDefinition, element_id: str, form_key: str
+) -> tuple[list[Field], dict[str, Any] | None]:
     """The form of the element ``element_id`` (a user task or a start event) whose form key is
-    ``form_key``: its ``camunda:formData``, else its form-js form (empty: none)."""
+    ``form_key``: its fields (its ``camunda:formData``, else its form-js form's; empty: none),
+    and its form-js form as its author wrote it (None: it has none)."""
     schema = node_form_js_schema(definition, element_id, form_key)
     if schema is not None:
         components = schema.get("components")
-        return list(_form_js_fields(components if isinstance(components, list) else []))
+        return list(_form_js_fields(components if isinstance(components, list) else [])), schema
     node = compiled_process(definition).nodes.get(element_id)
     form_fields: tuple[spec.FormField, ...] = node.extensions.form_fields if node is not None else ()
-    return [
+    fields = [
         Field(
             id=form_field.id,
             label=form_field.label or form_field.id,
@@ -97,6 +100,7 @@ def node_fields(definition: ProcessDefinition, element_id: str, form_key: str) -
         )
         for form_field in form_fields
     ]
+    return fields, None
 
 
 def node_form_js_schema(definition: ProcessDefinition, element_id: str, form_key: str) -> dict[str, Any] | None:

@@ -53,11 +53,7 @@ def start_form(definition: ProcessDefinition) -> tuple[list[forms.Field], dict[s
     element_id = start_event_id(definition)
     if element_id is None:
         return [], None
-    form_key = start_form_key(definition, element_id)
-    return (
-        forms.node_fields(definition, element_id, form_key),
-        forms.node_form_js_schema(definition, element_id, form_key),
-    )
+    return forms.node_form(definition, element_id, start_form_key(definition, element_id))
 
 
 def submit(definition: ProcessDefinition, values: dict[str, Any], *, business_key: str, user: str) -> ProcessInstance:

@@ -12,11 +12,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from apg_wbpm.api.problems import Conflict, FormNotFound
+from apg_wbpm.api.problems import Conflict
 from apps.engine.api.serializers import InstanceSerializer
 from apps.engine.models import ProcessDefinition
 from apps.tasks import form_definitions, forms, start_forms
-from apps.tasks.api.views import TaskFormSerializer
+from apps.tasks.api.views import TaskFormSerializer, form_not_found
 from apps.tenancy.permissions import ActionPermission
 from apps.tenancy.roles import Action
 
@@ -38,7 +38,7 @@ class StartFormView(APIView):
         try:
             fields, schema = start_forms.start_form(definition)
         except form_definitions.FormNotFound as missing:
-            raise FormNotFound(str(missing), missing.reference.as_json()) from missing
+            raise form_not_found(missing) from missing
         return Response(forms.as_json(fields, {}, schema))
 
 
@@ -67,7 +67,7 @@ class SubmitStartFormView(APIView):
         except start_forms.StartFormInvalid as invalid:
             raise ValidationError({"variables": invalid.problems}) from invalid
         except form_definitions.FormNotFound as missing:
-            raise FormNotFound(str(missing), missing.reference.as_json()) from missing
+            raise form_not_found(missing) from missing
         return Response(InstanceSerializer(instance).data, status=status.HTTP_201_CREATED)
 
 

@@ -276,10 +276,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def form(self, request: Request, pk: str) -> Response:
         task = self.get_object()
         try:
-            schema = forms.form_js_schema(task)
-            fields = forms.fields_of(task)
+            fields, schema = forms.form_of(task)
         except form_definitions.FormNotFound as missing:
-            raise _form_not_found(missing) from missing
+            raise form_not_found(missing) from missing
         return Response(forms.as_json(fields, dict(task.instance.variables), schema))
 
     @extend_schema(
@@ -365,7 +364,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         except services.FormInvalid as invalid:
             raise ValidationError({"variables": invalid.problems}) from invalid
         except form_definitions.FormNotFound as missing:
-            raise _form_not_found(missing) from missing
+            raise form_not_found(missing) from missing
         return Response(TaskSerializer(task).data)
 
     def _visible_id(self, pk: str) -> uuid.UUID:
@@ -377,7 +376,7 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             raise NotFound(f"No task {pk}.") from invalid
 
 
-def _form_not_found(missing: form_definitions.FormNotFound) -> FormNotFound:
+def form_not_found(missing: form_definitions.FormNotFound) -> FormNotFound:
     return FormNotFound(str(missing), missing.reference.as_json())
 
 
