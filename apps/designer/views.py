@@ -9,34 +9,22 @@ schema.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from apps.designer import services
 from apps.designer.models import ProcessModel
+from apps.tenancy.permissions import page_requires
 from apps.tenancy.roles import Action, may
 
 # Stands for a model's id in the address the list's script opens once the API made the model.
 ANY_MODEL_ID = uuid.UUID(int=0)
 
 
-def designs_processes(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    """Signed-in users whose roles design processes (process designers, tenant admins)."""
-
-    @wraps(view)
-    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        if not may(request.user, Action.DESIGN_PROCESSES):
-            raise PermissionDenied("Your role does not allow designing processes.")
-        return view(request, *args, **kwargs)
-
-    return login_required(checked)
+# Process designers and tenant admins.
+designs_processes = page_requires(Action.DESIGN_PROCESSES, refusal="Your role does not allow designing processes.")
 
 
 @designs_processes

@@ -1,9 +1,14 @@
-"""DRF permission classes that map roles to actions (see roles.py)."""
+"""Role checks (see roles.py): DRF permission classes for the API, a decorator for pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseBase
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
@@ -31,3 +36,22 @@ def required_action(request: Request, view: Any) -> Action | None:
     per_action: dict[str, Action] = getattr(view, "required_actions", {})
     key = getattr(view, "action", None) or (request.method or "").lower()
     return per_action.get(key, getattr(view, "required_action", None))
+
+
+View = Callable[..., HttpResponseBase]
+
+
+def page_requires(*actions: Action, refusal: str) -> Callable[[View], View]:
+    """A page for signed-in users whose roles may do any of ``actions``: others are sent to sign
+    in, or refused (403) with ``refusal``."""
+
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            if not any(may(request.user, action) for action in actions):
+                raise PermissionDenied(refusal)
+            return view(request, *args, **kwargs)
+
+        return login_required(checked)
+
+    return decorate
