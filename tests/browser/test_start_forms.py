@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import re
 
+import httpx
 import pytest
 from playwright.sync_api import Page, expect
 
 from apps.designer import templates
+from tests.browser.test_designer import api  # noqa: F401 - the fixture: the API as the demo designer
 from tests.browser.test_tasks import DESIGNER, WORKER
 from tests.browser.test_ui import ACME, sign_in
 from tests.live import LivePlatform
@@ -16,20 +18,15 @@ from tests.live import LivePlatform
 pytestmark = pytest.mark.browser
 
 
-def deploy_approval(live_platform: LivePlatform) -> None:
+def test_a_worker_starts_a_process_through_its_start_form_after_the_server_refuses_an_empty_one(
+    page: Page,
+    live_platform: LivePlatform,
+    api: httpx.Client,  # noqa: F811
+) -> None:
     xml = templates.xml_of("approval")
     assert xml is not None
-    with live_platform.client(ACME) as api:
-        token = api.post("/api/v1/auth/token/", json={"username": DESIGNER[0], "password": DESIGNER[1]})
-        headers = {"Authorization": f"Bearer {token.json()['access']}", "Content-Type": "application/xml"}
-        deployed = api.post("/api/v1/deployments/", content=xml, headers=headers)
+    deployed = api.post("/api/v1/deployments/", content=xml, headers={"Content-Type": "application/xml"})
     assert deployed.status_code in (200, 201), deployed.text
-
-
-def test_a_worker_starts_a_process_through_its_start_form_after_the_server_refuses_an_empty_one(
-    page: Page, live_platform: LivePlatform
-) -> None:
-    deploy_approval(live_platform)
     sign_in(page, live_platform, *WORKER)
     page.locator("#main-nav").get_by_role("link", name="Tasks").click()
     page.get_by_role("link", name="Start a process").click()
@@ -51,16 +48,14 @@ def test_a_worker_starts_a_process_through_its_start_form_after_the_server_refus
 
 
 def test_the_designers_start_of_a_process_with_a_start_form_leads_to_that_form(
-    page: Page, live_platform: LivePlatform
+    page: Page,
+    live_platform: LivePlatform,
+    api: httpx.Client,  # noqa: F811
 ) -> None:
-    deploy_approval(live_platform)
-    with live_platform.client(ACME) as api:
-        token = api.post("/api/v1/auth/token/", json={"username": DESIGNER[0], "password": DESIGNER[1]})
-        headers = {"Authorization": f"Bearer {token.json()['access']}"}
-        made = api.post("/api/v1/models/", json={"name": "Our approval", "template": "approval"}, headers=headers)
-        assert made.status_code == 201, made.text
-        deployed = api.post(f"/api/v1/models/{made.json()['id']}/deploy/", json={}, headers=headers)
-        assert deployed.status_code in (200, 201), deployed.text
+    made = api.post("/api/v1/models/", json={"name": "Our approval", "template": "approval"})
+    assert made.status_code == 201, made.text
+    deployed = api.post(f"/api/v1/models/{made.json()['id']}/deploy/", json={})
+    assert deployed.status_code in (200, 201), deployed.text
     sign_in(page, live_platform, *DESIGNER)
     page.goto(live_platform.url(ACME, f"/designer/{made.json()['id']}/"))
     expect(page.locator("#designer")).to_have_attribute("data-state", "ready")
